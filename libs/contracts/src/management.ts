@@ -1,0 +1,72 @@
+/** Console ↔ security-center API (the parts the console uses). */
+import { Type, type Static } from '@sinclair/typebox';
+
+export const ROLES = ['admin', 'operator', 'auditor'] as const;
+export const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+export type Role = Static<typeof Role>;
+
+export const LoginRequest = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 100 }),
+    password: Type.String({ minLength: 1, maxLength: 1000 }),
+  },
+  { additionalProperties: false },
+);
+export type LoginRequest = Static<typeof LoginRequest>;
+
+export const Me = Type.Object({
+  username: Type.String(),
+  role: Role,
+  /** Send back in the X-CSRF-Token header on every state-changing request. */
+  csrfToken: Type.String(),
+});
+export type Me = Static<typeof Me>;
+
+export const EnrolRequest = Type.Object(
+  {
+    enrolmentToken: Type.String({ minLength: 10, maxLength: 200 }),
+    deviceName: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+export type EnrolRequest = Static<typeof EnrolRequest>;
+
+export const ProxyStatus = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  instanceId: Type.Union([Type.String(), Type.Null()]),
+  version: Type.Union([Type.String(), Type.Null()]),
+  lastHeartbeatAt: Type.Union([Type.String(), Type.Null()]),
+  snapshotVersion: Type.Union([Type.Integer(), Type.Null()]),
+  cacheEntries: Type.Union([Type.Integer(), Type.Null()]),
+  /** A heartbeat arrived within the last 3 heartbeat intervals. */
+  connected: Type.Boolean(),
+});
+export type ProxyStatus = Static<typeof ProxyStatus>;
+
+export const TrafficPoint = Type.Object({
+  /** Start of the minute, ISO 8601. */
+  minute: Type.String(),
+  lookups: Type.Integer(),
+  cacheHits: Type.Integer(),
+  upstreamRequests: Type.Integer(),
+  upstreamErrors: Type.Integer(),
+  staleAnswers: Type.Integer(),
+  bytesSaved: Type.Integer(),
+  telemetryForwarded: Type.Integer(),
+  telemetryBlocked: Type.Integer(),
+});
+export type TrafficPoint = Static<typeof TrafficPoint>;
+
+export const DashboardResponse = Type.Object({
+  proxies: Type.Array(ProxyStatus),
+  /** Sums over the window. */
+  totals: Type.Omit(TrafficPoint, ['minute']),
+  /** Per-minute aggregates over the window, oldest first. */
+  series: Type.Array(TrafficPoint),
+  windowMinutes: Type.Integer(),
+  devices: Type.Integer(),
+  groups: Type.Integer(),
+  snapshotVersion: Type.Integer(),
+});
+export type DashboardResponse = Static<typeof DashboardResponse>;

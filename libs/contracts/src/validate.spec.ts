@@ -1,0 +1,37 @@
+import { LookupRequest } from './endpoint';
+import { compile, fieldPath } from './validate';
+
+describe('compile', () => {
+  const lookup = compile(LookupRequest);
+
+  it('accepts a valid lookup', () => {
+    const body = { module: 'file-threat-protection', items: [{ type: 'file', sha256: 'A'.repeat(64) }] };
+    expect(lookup.validate(body)).toEqual({ ok: true, value: body });
+  });
+
+  it('names the field and the reason of the first error', () => {
+    const bad = lookup.validate({
+      module: 'file-threat-protection',
+      items: [{ type: 'file', md5: '2e2c937846a0b8789e5e91739284d17a' }, { type: 'file', sha256: 'xyz' }],
+    });
+    expect(bad).toMatchObject({ ok: false, field: 'items[1].sha256' });
+    expect(bad.ok || bad.message).toMatch(/format/);
+  });
+
+  it('names an unknown property', () => {
+    expect(lookup.validate({ module: 'anti-spam', items: [{ type: 'url', url: 'https://a/', extra: 1 }] })).toEqual({
+      ok: false,
+      field: 'items[0].extra',
+      message: 'unknown property',
+    });
+  });
+
+  it('reports a missing property as required', () => {
+    expect(lookup.validate({ items: [] })).toMatchObject({ ok: false, field: 'module', message: 'is required' });
+  });
+
+  it('converts JSON pointers to dotted paths', () => {
+    expect(fieldPath('')).toBe('');
+    expect(fieldPath('/a/0/b~1c')).toBe('a[0].b/c');
+  });
+});

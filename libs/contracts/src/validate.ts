@@ -1,0 +1,51 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+
+export interface ValidationFailure {
+  ok: false;
+  /** The offending field as a dotted path, e.g. `items[3].sha256`; empty for the body itself. */
+  field: string;
+  message: string;
+}
+export type Validation<T> = { ok: true; value: T } | ValidationFailure;
+
+export interface Validator<T extends TSchema> {
+  check(value: unknown): value is Static<T>;
+  validate(value: unknown): Validation<Static<T>>;
+}
+
+/** Turns a JSON pointer (`/items/3/sha256`) into a dotted path (`items[3].sha256`). */
+export function fieldPath(pointer: string): string {
+  let out = '';
+  for (const part of pointer.split('/').slice(1)) {
+    const seg = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(seg) ? `[${seg}]` : out === '' ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+function describe(error: ValueError): ValidationFailure {
+  let message = error.message;
+  if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+    message = 'unknown property';
+  } else if (error.type === ValueErrorType.ObjectRequiredProperty) {
+    message = 'is required';
+  } else if (error.type === ValueErrorType.StringPattern) {
+    message = `has an invalid format (${error.schema['pattern'] as string})`;
+  }
+  return { ok: false, field: fieldPath(error.path), message };
+}
+
+/** Compiles a schema once; `validate` reports the first error with its field. */
+export function compile<T extends TSchema>(schema: T): Validator<T> {
+  const checker: TypeCheck<T> = TypeCompiler.Compile(schema);
+  return {
+    check: (value: unknown): value is Static<T> => checker.Check(value),
+    validate(value: unknown): Validation<Static<T>> {
+      if (checker.Check(value)) return { ok: true, value };
+      const first = checker.Errors(value).First();
+      return first ? describe(first) : { ok: false, field: '', message: 'is invalid' };
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'device-auth',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

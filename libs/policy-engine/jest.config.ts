@@ -1,0 +1,5 @@
+export default {
+  displayName: 'policy-engine',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

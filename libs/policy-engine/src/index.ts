@@ -1,0 +1,4 @@
+export * from './defaults';
+export * from './inheritance';
+export * from './decision';
+export * from './snapshot';
