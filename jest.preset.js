@@ -21,6 +21,6 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
-    '^@ksn/(contracts|policy-engine|device-auth)$': path.join(__dirname, 'libs/$1/src/index.ts'),
+    '^@ksn/(contracts|policy-engine|device-auth|service-kit)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
 };

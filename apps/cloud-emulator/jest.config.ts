@@ -1,0 +1,5 @@
+export default {
+  displayName: 'cloud-emulator',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'ksn-proxy',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'security-center',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

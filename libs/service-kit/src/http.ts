@@ -1,0 +1,75 @@
+/** Small helpers for services written on plain node:http (proxy, emulator). */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ERROR_STATUS, type ErrorCode } from '@ksn/contracts';
+
+/** An error that becomes a JSON `{error, message, field?}` response with the code's status. */
+export class HttpError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(payload);
+}
+
+export function sendError(res: ServerResponse, err: HttpError): void {
+  const body: Record<string, string> = { error: err.code, message: err.message };
+  if (err.field !== undefined) body['field'] = err.field;
+  sendJson(res, err.status, body, err.headers);
+}
+
+/**
+ * Reads a whole request body up to `limit` bytes. Bodies over the limit are
+ * refused with 413 as soon as the Content-Length (or the stream) says so.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    return Promise.reject(new HttpError('payload_too_large', `body larger than ${limit} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new HttpError('payload_too_large', `body larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Reads and parses a JSON body; 415 for another media type, 400 for bad JSON. */
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = req.headers['content-type'];
+  if (type === undefined || !/^application\/json\b/i.test(type)) {
+    throw new HttpError('unsupported_media_type', 'Content-Type must be application/json');
+  }
+  const body = await readBody(req, limit);
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError('invalid_request', 'body is not valid JSON');
+  }
+}

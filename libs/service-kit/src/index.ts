@@ -1,0 +1,4 @@
+export * from './env';
+export * from './http';
+export * from './log';
+export * from './lifecycle';
