@@ -1,0 +1,77 @@
+import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AppModule } from './app.module';
+import { AuthController } from './auth/auth.controller';
+import { AuthService } from './auth/auth.service';
+import { BootstrapService } from './bootstrap.service';
+import type { Config } from './config';
+import { EnrolmentService } from './enrolment/enrolment.service';
+import { Metrics } from './health/metrics';
+import { SnapshotService } from './snapshot/snapshot.service';
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+};
+
+export function consoleDir(config: Config): string {
+  return config.CONSOLE_DIR !== '' ? resolve(config.CONSOLE_DIR) : resolve(__dirname, '../../console/dist/browser');
+}
+
+/** Builds the application (not listening): used by main.ts and by the API specs. */
+export async function createApp(config: Config, logger: LoggerService | false = new Logger()): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.enableShutdownHooks();
+
+  AuthController.secureCookie = config.COOKIE_SECURE;
+  app.get(AuthService).sessionTtlSeconds = config.SESSION_TTL_SECONDS;
+  app.get(EnrolmentService).deviceTokenTtlSeconds = config.DEVICE_TOKEN_TTL_SECONDS;
+  app.get(SnapshotService).deviceTokenTtlSeconds = config.DEVICE_TOKEN_TTL_SECONDS;
+
+  const metrics = app.get(Metrics);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const end = metrics.duration.startTimer();
+    res.on('finish', () => {
+      // Route templates only (a closed set), never raw paths.
+      const route = (req.route as { path?: string } | undefined)?.path ?? (req.path.startsWith('/api/') ? 'unmatched' : 'static');
+      metrics.requests.inc({ route, method: req.method, status: String(res.statusCode) });
+      end({ route });
+    });
+    next();
+  });
+  app.use(express.json({ limit: '1mb', strict: true, type: ['application/json'] }));
+  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+
+  // The console: static files, and index.html for client-side routes.
+  const dir = consoleDir(config);
+  app.use(express.static(dir, { index: false, maxAge: '1h', setHeaders: noCacheForIndex }));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' || req.path.startsWith('/api/') || ['/healthz', '/readyz', '/metrics'].includes(req.path)) return next();
+    const index = join(dir, 'index.html');
+    if (!existsSync(index)) {
+      res.status(503).type('text/plain').send('The console is not built. Run `npm run build` (npm start does it for you).\n');
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
+
+  await app.init();
+  await app.get(BootstrapService).run();
+  return app;
+}
+
+function noCacheForIndex(res: Response, path: string): void {
+  if (path.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
+}

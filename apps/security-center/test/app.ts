@@ -1,0 +1,28 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+
+export const TEST_PROXY_KEY = 'kp_test-proxy-key-0123456789abcdef';
+export const TEST_ENROLMENT_TOKEN = 'ke_test-enrolment-token-0123456789';
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+
+/** A security-center on the given database with known bootstrap secrets (not listening; use supertest). */
+export async function startTestApp(databaseUrl: string, env: Record<string, string> = {}): Promise<INestApplication> {
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    ADMIN_PASSWORD,
+    BOOTSTRAP_PROXY_API_KEY: TEST_PROXY_KEY,
+    BOOTSTRAP_ENROLMENT_TOKEN: TEST_ENROLMENT_TOKEN,
+    CONSOLE_DIR: '/nonexistent',
+    ...env,
+  });
+  return createApp(config, false);
+}
+
+/** Logs in and returns an agent that sends the session cookie and the CSRF header. */
+export async function loginAs(app: INestApplication, username = 'admin', password = ADMIN_PASSWORD) {
+  const agent = request.agent(app.getHttpServer());
+  const res = await agent.post('/api/v1/auth/login').send({ username, password }).expect(200);
+  return { agent, csrf: (res.body as { csrfToken: string }).csrfToken };
+}
