@@ -1,0 +1,45 @@
+import type { PolicySettings } from '@ksn/contracts';
+import { verifyDeviceToken, type DeviceClaims } from '@ksn/device-auth';
+import { HttpError } from '@ksn/service-kit';
+import type { IncomingMessage } from 'node:http';
+import { LRUCache } from 'lru-cache';
+import type { PolicyIndex } from './policy-store';
+
+export interface Caller {
+  deviceId: string;
+  groupId: string;
+  policy: PolicySettings;
+}
+
+/**
+ * Who is asking: the device token verified offline against the snapshot's keys.
+ * Verified tokens are remembered (until they expire or the snapshot changes) so
+ * the Ed25519 signature is checked once per token, not once per request.
+ */
+export class DeviceAuthenticator {
+  private readonly verified = new LRUCache<string, DeviceClaims>({ max: 100_000 });
+
+  /** Forget verified tokens: keys may have been retired. */
+  reset(): void {
+    this.verified.clear();
+  }
+
+  authenticate(req: IncomingMessage, index: PolicyIndex): Caller {
+    const header = req.headers.authorization;
+    if (header === undefined || !header.startsWith('Bearer ')) throw new HttpError('unauthorized', 'Authorization: Bearer <device token> is required');
+    const token = header.slice(7);
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    let claims = this.verified.get(token);
+    if (claims === undefined || claims.exp <= nowSeconds) {
+      const result = verifyDeviceToken(token, index.keys, nowSeconds);
+      if (!result.ok) throw new HttpError('invalid_token', `device token ${result.reason.replace('_', ' ')}`);
+      claims = result.claims;
+      this.verified.set(token, claims, { ttl: (claims.exp - nowSeconds) * 1000 });
+    }
+    if (index.revoked.has(claims.sub)) throw new HttpError('device_revoked', 'this device has been revoked');
+    const groupId = index.moved.get(claims.sub) ?? claims.grp;
+    const policy = index.groups.get(groupId);
+    if (!policy) throw new HttpError('forbidden', 'the device\'s group no longer exists; enrol again');
+    return { deviceId: claims.sub, groupId, policy };
+  }
+}

@@ -1,0 +1,58 @@
+import type { Heartbeat } from '@ksn/contracts';
+import type { Logger } from '@ksn/service-kit';
+import { request } from 'undici';
+import { zeroCounters, type BeatCounters } from './metrics';
+
+export interface HeartbeatOptions {
+  securityCenterUrl: string;
+  apiKey: string;
+  intervalMs: number;
+  /** Live counters; each beat sends what accumulated since the previous one. */
+  counters: BeatCounters;
+  describe: () => Omit<Heartbeat, 'counters'>;
+  log: Logger;
+}
+
+/** Periodic heartbeat to security-center. A failed beat keeps its counts for the next one. */
+export class Heartbeats {
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> | undefined;
+
+  constructor(private readonly opts: HeartbeatOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.sending ??= this.beat().finally(() => (this.sending = undefined));
+    }, this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  async beat(): Promise<void> {
+    const live = this.opts.counters;
+    const sent: BeatCounters = { ...live };
+    Object.assign(live, zeroCounters());
+    const body: Heartbeat = { ...this.opts.describe(), counters: sent };
+    try {
+      const res = await request(`${this.opts.securityCenterUrl}/api/v1/proxy/heartbeat`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.opts.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      });
+      await res.body.dump();
+      if (res.statusCode !== 204) throw new Error(`security-center answered ${res.statusCode}`);
+    } catch (e) {
+      // Put the counts back so nothing is lost.
+      for (const k of Object.keys(sent) as (keyof BeatCounters)[]) live[k] += sent[k];
+      this.opts.log.warn('heartbeat failed', { error: (e as Error).message });
+    }
+  }
+
+  /** Stops the timer and sends a last beat with what is left. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.sending;
+    await this.beat();
+  }
+}

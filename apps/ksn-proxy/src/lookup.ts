@@ -1,0 +1,147 @@
+import {
+  compile,
+  hashKey,
+  hashKind,
+  LookupRequest,
+  urlKey,
+  type LookupItem,
+  type LookupResult,
+  type ModuleId,
+  type UpstreamVerdict,
+} from '@ksn/contracts';
+import { cloudAllowed, decide, type ObjectFacts } from '@ksn/policy-engine';
+import { HttpError } from '@ksn/service-kit';
+import { VerdictCache, type CachedVerdict } from './cache';
+import type { Caller } from './device-auth';
+import type { BeatCounters, ProxyMetrics } from './metrics';
+import type { PolicyIndex } from './policy-store';
+import { UpstreamError, type Upstream } from './upstream';
+
+const validLookup = compile(LookupRequest);
+
+export interface LookupDeps {
+  cache: VerdictCache;
+  upstream: Upstream;
+  metrics: ProxyMetrics;
+  counters: BeatCounters;
+}
+
+/** The key of one requested item, or a 400 naming the field. */
+export function itemKey(item: LookupItem, index: number): string {
+  const field = `items[${index}]`;
+  if (item.type === 'url') {
+    if (item.url === undefined || item.sha256 !== undefined || item.sha1 !== undefined || item.md5 !== undefined) {
+      throw new HttpError('invalid_request', `${field}: a url item carries exactly the field url`, `${field}.url`);
+    }
+    const key = urlKey(item.url);
+    if (key === undefined) throw new HttpError('invalid_request', `${field}.url is not an absolute http(s) URL`, `${field}.url`);
+    return key;
+  }
+  const given = (['sha256', 'sha1', 'md5'] as const).filter((k) => item[k] !== undefined);
+  if (given.length !== 1 || item.url !== undefined) {
+    throw new HttpError('invalid_request', `${field}: a file item carries exactly one of sha256, sha1, md5`, field);
+  }
+  return hashKey(given[0]!, item[given[0]!]!);
+}
+
+/** Validates a lookup body: the module and every item's key, in order. */
+export function parseLookup(body: unknown): { module: ModuleId; keys: string[] } {
+  const parsed = validLookup.validate(body);
+  if (!parsed.ok) throw new HttpError('invalid_request', `${parsed.field || 'body'} ${parsed.message}`, parsed.field);
+  return { module: parsed.value.module, keys: parsed.value.items.map(itemKey) };
+}
+
+/**
+ * Answers a lookup: module toggle → per key: override, fresh cache entry, or
+ * the upstream (coalesced and batched); stale entries only when the upstream fails.
+ */
+export async function lookup(deps: LookupDeps, caller: Caller, index: PolicyIndex, module: ModuleId, keys: string[]): Promise<LookupResult[]> {
+  if (!cloudAllowed(caller.policy, module)) {
+    throw new HttpError('cloud_disabled_for_module', `cloud lookups are off for ${module} in this device's policy`);
+  }
+  const now = Date.now();
+  const results = new Array<LookupResult>(keys.length);
+  const misses: number[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const override = index.override(key, now);
+    const entry = deps.cache.get(key);
+    if (override !== undefined) {
+      results[i] = answer(key, entry, caller, override, 'override', entry ? VerdictCache.remaining(entry, now) : 0);
+    } else if (entry !== undefined && entry.freshUntil > now) {
+      results[i] = answer(key, entry, caller, undefined, 'cache', VerdictCache.remaining(entry, now));
+      deps.counters.cacheHits++;
+      deps.counters.bytesSaved += entry.wireBytes;
+      deps.metrics.bytesSaved.inc(entry.wireBytes);
+    } else {
+      misses.push(i);
+    }
+  }
+  if (misses.length > 0) await resolveMisses(deps, caller, keys, misses, results);
+  deps.counters.lookups += keys.length;
+  for (const r of results) deps.metrics.lookupItems.inc({ module, source: r.source, verdict: r.verdict });
+  return results;
+}
+
+async function resolveMisses(deps: LookupDeps, caller: Caller, keys: string[], misses: number[], results: LookupResult[]): Promise<void> {
+  const settled = await Promise.allSettled(misses.map((i) => deps.upstream.lookup(keys[i]!)));
+  let failure: UpstreamError | undefined;
+  settled.forEach((s, j) => {
+    const i = misses[j]!;
+    const key = keys[i]!;
+    if (s.status === 'fulfilled') {
+      const entry = deps.cache.set(key, fromUpstream(s.value), Date.now(), s.value.ttl);
+      results[i] = answer(key, entry, caller, undefined, 'upstream', VerdictCache.remaining(entry));
+      return;
+    }
+    const stale = deps.cache.get(key);
+    if (stale !== undefined) {
+      results[i] = answer(key, stale, caller, undefined, 'stale', 0);
+      deps.counters.staleAnswers++;
+    } else {
+      failure = s.reason instanceof UpstreamError ? s.reason : new UpstreamError('error', String(s.reason));
+    }
+  });
+  if (failure) {
+    deps.counters.upstreamErrors++;
+    throw failure.kind === 'timeout'
+      ? new HttpError('upstream_timeout', 'the upstream cloud did not answer in time and nothing is cached')
+      : new HttpError('upstream_error', 'the upstream cloud failed and nothing is cached');
+  }
+}
+
+function fromUpstream(v: UpstreamVerdict): Omit<CachedVerdict, 'freshUntil'> {
+  // Roughly what asking for this key cost on the wire: the key in the request, the result in the answer.
+  const wireBytes = v.key.length + 3 + 40 + v.verdict.length + (v.category?.length ?? 0) + (v.vendor?.length ?? 0) + (v.certificate?.length ?? 0);
+  return { verdict: v.verdict, category: v.category, vendor: v.vendor, certificate: v.certificate, wireBytes };
+}
+
+function answer(
+  key: string,
+  entry: CachedVerdict | undefined,
+  caller: Caller,
+  override: 'allow' | 'block' | undefined,
+  source: LookupResult['source'],
+  ttl: number,
+): LookupResult {
+  const facts: ObjectFacts = {
+    key,
+    verdict: entry?.verdict ?? 'unknown',
+    category: entry?.category,
+    vendor: entry?.vendor,
+    certificate: entry?.certificate,
+    sha256: key.startsWith('sha256:') ? key.slice(7) : undefined,
+  };
+  const { decision, reason } = decide(facts, caller.policy, override, !key.startsWith('url:'));
+  const result: LookupResult = { key, verdict: facts.verdict, decision, source, ttl };
+  if (facts.category !== undefined) result.category = facts.category;
+  if (reason !== 'verdict' && reason !== 'default-allow') result.reason = reason;
+  return result;
+}
+
+/** GET /v1/files/{hash}: one file by SHA-256, SHA-1 or MD5. */
+export function fileKey(hash: string): string {
+  const kind = hashKind(hash);
+  if (!kind) throw new HttpError('invalid_request', 'hash must be a SHA-256, SHA-1 or MD5 in hex', 'hash');
+  return hashKey(kind, hash);
+}

@@ -1,0 +1,57 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The proxy's metrics (names are a contract: DESIGN.md "Metrics"). One
+ * registry per proxy instance; every label value comes from a closed set.
+ */
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  private readonly r = [this.registry];
+
+  readonly requests = new Counter({ name: 'ksn_proxy_requests_total', help: 'Endpoint requests by route and status', labelNames: ['route', 'status'] as const, registers: this.r });
+  readonly requestDuration = new Histogram({
+    name: 'ksn_proxy_request_duration_seconds',
+    help: 'Endpoint request duration by route',
+    labelNames: ['route'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: this.r,
+  });
+  readonly lookupItems = new Counter({ name: 'ksn_proxy_lookup_items_total', help: 'Looked-up objects by module, answer source and verdict', labelNames: ['module', 'source', 'verdict'] as const, registers: this.r });
+  readonly upstreamRequests = new Counter({ name: 'ksn_proxy_upstream_requests_total', help: 'Requests to the upstream by route and outcome', labelNames: ['route', 'outcome'] as const, registers: this.r });
+  readonly upstreamDuration = new Histogram({
+    name: 'ksn_proxy_upstream_request_duration_seconds',
+    help: 'Upstream request duration by route',
+    labelNames: ['route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: this.r,
+  });
+  readonly upstreamBytes = new Counter({ name: 'ksn_proxy_upstream_bytes_total', help: 'Bytes exchanged with the upstream by direction', labelNames: ['direction'] as const, registers: this.r });
+  readonly bytesSaved = new Counter({ name: 'ksn_proxy_bytes_saved_total', help: 'Upstream bytes not sent because the answer came from the cache', registers: this.r });
+  readonly cacheEvictions = new Counter({ name: 'ksn_proxy_cache_evictions_total', help: 'Verdicts evicted from the cache to make room', registers: this.r });
+  readonly telemetry = new Counter({ name: 'ksn_proxy_telemetry_total', help: 'Telemetry submissions by outcome', labelNames: ['outcome'] as const, registers: this.r });
+
+  constructor(sources: { cacheEntries: () => number; snapshotVersion: () => number; snapshotAge: () => number }) {
+    collectDefaultMetrics({ register: this.registry });
+    // Gauges computed at scrape time, no timers.
+    new Gauge({ name: 'ksn_proxy_cache_entries', help: 'Verdicts in the cache', registers: this.r, collect() { this.set(sources.cacheEntries()); } });
+    new Gauge({ name: 'ksn_proxy_policy_snapshot_version', help: 'Version of the policy snapshot in force (0: none yet)', registers: this.r, collect() { this.set(sources.snapshotVersion()); } });
+    new Gauge({ name: 'ksn_proxy_policy_snapshot_age_seconds', help: 'Seconds since the snapshot in force was generated', registers: this.r, collect() { this.set(sources.snapshotAge()); } });
+    for (const outcome of ['forwarded', 'blocked_by_policy', 'failed']) this.telemetry.inc({ outcome }, 0);
+  }
+}
+
+/** Plain counters since the last heartbeat (the console's charts come from these). */
+export interface BeatCounters {
+  lookups: number;
+  cacheHits: number;
+  upstreamRequests: number;
+  upstreamErrors: number;
+  staleAnswers: number;
+  bytesSaved: number;
+  telemetryForwarded: number;
+  telemetryBlocked: number;
+}
+
+export function zeroCounters(): BeatCounters {
+  return { lookups: 0, cacheHits: 0, upstreamRequests: 0, upstreamErrors: 0, staleAnswers: 0, bytesSaved: 0, telemetryForwarded: 0, telemetryBlocked: 0 };
+}

@@ -1,0 +1,114 @@
+/** Real servers on port 0 standing in for security-center and the upstream cloud in proxy specs. */
+import { DEFAULT_SETTINGS } from '@ksn/policy-engine';
+import type { PolicySettings, Snapshot, UpstreamVerdict } from '@ksn/contracts';
+import { generateSigningKey, importPrivateKey, signDeviceToken } from '@ksn/device-auth';
+import { listen, serverUrl } from '@ksn/service-kit';
+import { createServer, type Server } from 'node:http';
+
+export const PROXY_KEY = 'kp_proxy-spec-key-0123456789abcdef';
+
+export class FakeSecurityCenter {
+  readonly key = generateSigningKey('kid-1');
+  snapshot: Snapshot;
+  heartbeats: unknown[] = [];
+  snapshotRequests = 0;
+  down = false;
+  server: Server;
+  url = '';
+
+  constructor(policy: PolicySettings = DEFAULT_SETTINGS) {
+    this.snapshot = {
+      version: 1,
+      generatedAt: new Date().toISOString(),
+      keys: [{ kid: this.key.kid, publicKey: this.key.publicKey }],
+      groups: [{ id: 'g1', name: 'Root', parentId: null, policy }],
+      revoked: [],
+      moved: [],
+      overrides: [],
+    };
+    this.server = createServer((req, res) => {
+      if (this.down || req.headers.authorization !== `Bearer ${PROXY_KEY}`) {
+        res.writeHead(this.down ? 503 : 401).end();
+        return;
+      }
+      if (req.url?.startsWith('/api/v1/proxy/snapshot')) {
+        this.snapshotRequests++;
+        const etag = `"v${this.snapshot.version}"`;
+        if (req.headers['if-none-match'] === etag) {
+          // No long-poll here: answer 304 after a short pause.
+          setTimeout(() => res.writeHead(304, { etag }).end(), 50);
+          return;
+        }
+        res.writeHead(200, { etag, 'content-type': 'application/json' }).end(JSON.stringify(this.snapshot));
+      } else if (req.url === '/api/v1/proxy/heartbeat') {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          this.heartbeats.push(JSON.parse(body));
+          res.writeHead(204).end();
+        });
+      } else res.writeHead(404).end();
+    });
+  }
+
+  async start(): Promise<this> {
+    await listen(this.server, 0, '127.0.0.1');
+    this.url = serverUrl(this.server);
+    return this;
+  }
+
+  publish(change: (s: Snapshot) => void): void {
+    change(this.snapshot);
+    this.snapshot = { ...this.snapshot, version: this.snapshot.version + 1, generatedAt: new Date().toISOString() };
+  }
+
+  token(deviceId = 'dev-1', groupId = 'g1'): string {
+    const iat = Math.floor(Date.now() / 1000);
+    return signDeviceToken(importPrivateKey(this.key.privateKey), { kid: this.key.kid, sub: deviceId, grp: groupId, iat, exp: iat + 3600 });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+/** Scripted upstream: verdicts from a table (unknown otherwise), records every batch, can fail or stall. */
+export class FakeUpstream {
+  verdicts = new Map<string, Omit<UpstreamVerdict, 'key'>>();
+  batches: string[][] = [];
+  mode: 'ok' | 'fail' | 'stall' = 'ok';
+  delayMs = 0;
+  server: Server;
+  url = '';
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (this.mode === 'fail') return void res.writeHead(500).end('{}');
+        if (this.mode === 'stall') return;
+        const { keys } = JSON.parse(body) as { keys: string[] };
+        this.batches.push(keys);
+        const results = keys.map((key) => ({ key, ...(this.verdicts.get(key) ?? { verdict: 'unknown' }) }));
+        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results })), this.delayMs);
+      });
+    });
+  }
+
+  asked(key: string): number {
+    return this.batches.flat().filter((k) => k === key).length;
+  }
+
+  async start(): Promise<this> {
+    await listen(this.server, 0, '127.0.0.1');
+    this.url = serverUrl(this.server);
+    return this;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
