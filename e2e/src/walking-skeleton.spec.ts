@@ -9,10 +9,10 @@ describe('the whole stack: endpoint → proxy → cloud, policy from security-ce
   let stack: Stack;
   let token: string;
 
-  const lookup = (items: unknown[], auth: string | undefined = token) =>
+  const lookup = (items: unknown[], auth: string | null = token) =>
     fetch(`${stack.proxyUrl}/v1/lookup`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(auth !== undefined && { authorization: `Bearer ${auth}` }) },
+      headers: { 'content-type': 'application/json', ...(auth !== null && { authorization: `Bearer ${auth}` }) },
       body: JSON.stringify({ module: 'file-threat-protection', items }),
     });
   const asked = async (key: string) =>
@@ -67,7 +67,7 @@ describe('the whole stack: endpoint → proxy → cloud, policy from security-ce
   });
 
   it('refuses a request without a token (401) and a malformed hash (400 naming the field)', async () => {
-    const anonymous = await lookup([{ type: 'file', sha256: EICAR_SHA256 }], undefined);
+    const anonymous = await lookup([{ type: 'file', sha256: EICAR_SHA256 }], null);
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ error: 'unauthorized' });
     const malformed = await lookup([{ type: 'file', sha256: EICAR_SHA256 }, { type: 'file', md5: 'not-a-hash' }]);
