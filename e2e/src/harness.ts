@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// tools/ is not an Nx project: the launcher (npm start) and this harness share its process starter.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startService, type Service } from '../../tools/stack';
 
 export const PROXY_KEY = 'kp_e2e-proxy-key-0123456789abcdef';

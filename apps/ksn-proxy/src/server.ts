@@ -32,9 +32,8 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
   const instanceId = randomUUID();
   const store = new PolicyStore({ securityCenterUrl: config.SECURITY_CENTER_URL, apiKey: config.PROXY_API_KEY, dataDir: config.DATA_DIR, log });
   const counters = zeroCounters();
-  let cache: VerdictCache | undefined;
   const metrics = new ProxyMetrics({
-    cacheEntries: () => cache?.size ?? 0,
+    cacheEntries: () => cache.size,
     snapshotVersion: () => store.current?.version ?? 0,
     snapshotAge: () => (store.current ? Math.max(0, (Date.now() - store.current.generatedAt) / 1000) : 0),
   });
@@ -45,7 +44,7 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     adware: config.TTL_ADWARE_SECONDS,
     unknown: config.TTL_UNKNOWN_SECONDS,
   };
-  cache = new VerdictCache({ maxEntries: config.CACHE_MAX_ENTRIES, maxBytes: config.CACHE_MAX_BYTES, ttl, staleWindow: config.STALE_WINDOW_SECONDS, onEvict: () => metrics.cacheEvictions.inc() });
+  const cache = new VerdictCache({ maxEntries: config.CACHE_MAX_ENTRIES, maxBytes: config.CACHE_MAX_BYTES, ttl, staleWindow: config.STALE_WINDOW_SECONDS, onEvict: () => metrics.cacheEvictions.inc() });
   const upstream = new Upstream(
     { url: config.KSN_UPSTREAM_URL, apiKey: config.UPSTREAM_API_KEY, timeoutMs: config.UPSTREAM_TIMEOUT_MS, connections: config.UPSTREAM_CONNECTIONS, batchMaxKeys: config.BATCH_MAX_KEYS, batchWindowMs: config.BATCH_WINDOW_MS },
     metrics,
@@ -147,7 +146,7 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     apiKey: config.PROXY_API_KEY,
     intervalMs: config.HEARTBEAT_INTERVAL_MS,
     counters,
-    describe: () => ({ instanceId, version: VERSION, snapshotVersion: store.current?.version ?? 0, cacheEntries: cache?.size ?? 0 }),
+    describe: () => ({ instanceId, version: VERSION, snapshotVersion: store.current?.version ?? 0, cacheEntries: cache.size }),
     log,
   });
   heartbeats.start();
