@@ -4,7 +4,9 @@ import type { Server } from 'node:http';
 /** `http://host:port` of a listening server (IPv6 hosts bracketed). */
 export function serverUrl(server: Server, protocol = 'http'): string {
   const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  // A wildcard bind is reachable on loopback; say so rather than print an unusable 0.0.0.0.
+  const address = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '::1' : addr.address;
+  const host = addr.family === 'IPv6' ? `[${address}]` : address;
   return `${protocol}://${host}:${addr.port}`;
 }
 
