@@ -1,18 +1,9 @@
-import { announceReady, ConfigError, onShutdown } from '@ksn/service-kit';
+import { announceReady, configOrExit, onShutdown } from '@ksn/service-kit';
 import { loadConfig } from './config';
 import { startCloudEmulator } from './server';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`cloud-emulator: ${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const config = configOrExit('cloud-emulator', () => loadConfig(process.env));
   const emulator = await startCloudEmulator({
     port: config.PORT,
     host: config.HOST,

@@ -1,18 +1,9 @@
-import { announceReady, ConfigError, createLogger, onShutdown } from '@ksn/service-kit';
+import { announceReady, configOrExit, createLogger, onShutdown } from '@ksn/service-kit';
 import { loadConfig } from './config';
 import { startProxy } from './server';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`ksn-proxy: ${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const config = configOrExit('ksn-proxy', () => loadConfig(process.env));
   const log = createLogger('ksn-proxy', { level: config.LOG_LEVEL as 'info' });
   const proxy = await startProxy(config, log);
   announceReady('ksn-proxy', { url: proxy.endpointUrl, adminUrl: proxy.adminUrl });

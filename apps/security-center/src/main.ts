@@ -1,21 +1,12 @@
 import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
-import { announceReady, ConfigError } from '@ksn/service-kit';
+import { announceReady, configOrExit } from '@ksn/service-kit';
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { loadConfig } from './config';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`security-center: ${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const config = configOrExit('security-center', () => loadConfig(process.env));
   const logger = new ConsoleLogger({ json: true, logLevels: levelsFrom(config.LOG_LEVEL) });
   const app = await createApp(config, logger);
   await app.listen(config.PORT, config.HOST);

@@ -126,3 +126,16 @@ export function envTable(spec: Spec): string {
     .map(([name, v]) => `| \`${name}\` | ${v.default === undefined ? '(required)' : v.default === '' ? '(empty)' : `\`${String(v.default)}\``} | ${v.description} |`)
     .join('\n');
 }
+
+/** Loads a service's configuration or exits with status 2 and the list of problems. */
+export function configOrExit<T>(service: string, load: () => T): T {
+  try {
+    return load();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${service}: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
