@@ -1,6 +1,7 @@
 // Lint is part of CI: every rule here is an error or off, never a warning nobody reads.
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
+import { builtinModules } from 'node:module';
 
 const nodeOnly = ['@angular/*'];
 const webForbidden = ['@nestjs/*', 'typeorm', 'http-proxy', 'prom-client', 'better-sqlite3', 'mysql2', 'undici', 'argon2', 'lru-cache', 'node:*'];
@@ -48,6 +49,20 @@ export default [
             { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // Code that runs in the browser (platform:web and platform:any projects): Nx's
+    // bannedExternalImports covers npm packages, not Node's built-ins, so ban those here.
+    files: ['apps/console/**/*.ts', 'libs/contracts/**/*.ts', 'libs/policy-engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.map((name) => ({ name, message: 'browser-safe code must not use Node built-ins' })),
+          patterns: [{ group: ['node:*'], message: 'browser-safe code must not use Node built-ins' }],
         },
       ],
     },

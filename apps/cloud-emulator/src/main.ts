@@ -1,18 +1,18 @@
 import { announceReady, configOrExit, onShutdown } from '@ksn/service-kit';
-import { loadConfig } from './config';
+import { loadConfig, optionsFromConfig } from './config';
 import { startCloudEmulator } from './server';
 
 async function main(): Promise<void> {
+  // A bad variable: its name and what is wrong on stderr, exit status 2.
   const config = configOrExit('cloud-emulator', () => loadConfig(process.env));
-  const emulator = await startCloudEmulator({
-    port: config.PORT,
-    host: config.HOST,
-    seed: config.EMULATOR_SEED,
-    latencyMs: config.EMULATOR_LATENCY_MS,
-    ...(config.EMULATOR_API_KEY && { apiKey: config.EMULATOR_API_KEY }),
-  });
+  const options = optionsFromConfig(config);
+  const emulator = await startCloudEmulator(options);
+  // The line launchers (tools/start.mjs, the e2e harness) wait for.
   announceReady('cloud-emulator', { url: emulator.url });
-  onShutdown(() => emulator.close());
+  onShutdown(
+    () => emulator.close(),
+    (msg) => options.logger?.info(msg),
+  );
 }
 
 main().catch((e: unknown) => {

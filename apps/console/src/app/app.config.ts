@@ -1,9 +1,21 @@
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { provideZonelessChangeDetection, type ApplicationConfig } from '@angular/core';
-import { provideRouter } from '@angular/router';
+import {
+  inject,
+  provideAppInitializer,
+  provideZonelessChangeDetection,
+  type ApplicationConfig,
+} from '@angular/core';
+import { provideRouter, withComponentInputBinding } from '@angular/router';
 import { routes } from './app.routes';
-import { sessionInterceptor } from './auth/session.interceptor';
+import { sessionInterceptor } from './core/auth/session.interceptor';
+import { SessionService } from './core/auth/session.service';
 
 export const appConfig: ApplicationConfig = {
-  providers: [provideZonelessChangeDetection(), provideRouter(routes), provideHttpClient(withInterceptors([sessionInterceptor]))],
+  providers: [
+    provideZonelessChangeDetection(),
+    provideHttpClient(withInterceptors([sessionInterceptor])),
+    provideRouter(routes, withComponentInputBinding()),
+    // Ask the server whether the session cookie is still good before the first route is chosen.
+    provideAppInitializer(() => inject(SessionService).restore()),
+  ],
 };

@@ -1,0 +1,41 @@
+import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
+import type { TrafficPoint } from '@ksn/contracts';
+import { formatClock, formatCount } from './format';
+import { buildTrafficChart, minuteBuckets } from './traffic-chart';
+
+const WIDTH = 600;
+const HEIGHT = 160;
+
+/** Lookups and cache hits per minute as an inline SVG line chart (no chart library). */
+@Component({
+  selector: 'ksn-traffic-chart',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './traffic-chart.component.html',
+  styleUrl: './traffic-chart.component.scss',
+})
+export class TrafficChartComponent {
+  readonly series = input.required<readonly TrafficPoint[]>();
+  readonly windowMinutes = input.required<number>();
+  /** The time the data is as of (epoch ms). */
+  readonly now = input.required<number>();
+
+  protected readonly width = WIDTH;
+  protected readonly height = HEIGHT;
+  protected readonly chart = computed(() =>
+    buildTrafficChart(minuteBuckets(this.series(), this.windowMinutes(), this.now()), WIDTH, HEIGHT),
+  );
+  protected readonly yLabels = computed(() => {
+    const max = this.chart().yMax;
+    return [formatCount(max), formatCount(max / 2), '0'];
+  });
+  protected readonly fromLabel = computed(() => formatClock(this.chart().from));
+  protected readonly toLabel = computed(() => formatClock(this.chart().to));
+  /** What the picture shows, for screen readers. */
+  protected readonly summary = computed(() => {
+    const c = this.chart();
+    return (
+      `Lookups and cache hits per minute from ${this.fromLabel()} to ${this.toLabel()}: ` +
+      `at most ${formatCount(c.peakLookups)} lookups and ${formatCount(c.peakCacheHits)} cache hits in a minute.`
+    );
+  });
+}
