@@ -24,9 +24,20 @@ function startService(name, env, opts = {}) {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own: a terminal's Ctrl-C reaches only the launcher, which
+    // then stops the services once each, in order (a second signal would make them exit at once).
+    detached: true,
   });
+  // If the launcher itself dies, do not leave services behind.
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
   const onLine = opts.onLine ?? (() => undefined);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      process.off('exit', orphanGuard);
+      resolve({ code, signal });
+    }),
+  );
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} not ready within ${opts.timeoutMs ?? 60000} ms`)), opts.timeoutMs ?? 60000);
     readline.createInterface({ input: child.stdout }).on('line', (line) => {

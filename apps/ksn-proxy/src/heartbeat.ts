@@ -1,14 +1,13 @@
-import type { Heartbeat } from '@ksn/contracts';
+import { addCounters, zeroCounters, type Heartbeat, type HeartbeatCounters } from '@ksn/contracts';
 import type { Logger } from '@ksn/service-kit';
 import { request } from 'undici';
-import { zeroCounters, type BeatCounters } from './metrics';
 
 export interface HeartbeatOptions {
   securityCenterUrl: string;
   apiKey: string;
   intervalMs: number;
   /** Live counters; each beat sends what accumulated since the previous one. */
-  counters: BeatCounters;
+  counters: HeartbeatCounters;
   describe: () => Omit<Heartbeat, 'counters'>;
   log: Logger;
 }
@@ -27,9 +26,9 @@ export class Heartbeats {
     this.timer.unref();
   }
 
-  async beat(): Promise<void> {
+  async beat(timeoutMs = 10_000): Promise<void> {
     const live = this.opts.counters;
-    const sent: BeatCounters = { ...live };
+    const sent: HeartbeatCounters = { ...live };
     Object.assign(live, zeroCounters());
     const body: Heartbeat = { ...this.opts.describe(), counters: sent };
     try {
@@ -37,22 +36,22 @@ export class Heartbeats {
         method: 'POST',
         headers: { authorization: `Bearer ${this.opts.apiKey}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
-        headersTimeout: 10_000,
-        bodyTimeout: 10_000,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
       await res.body.dump();
       if (res.statusCode !== 204) throw new Error(`security-center answered ${res.statusCode}`);
     } catch (e) {
       // Put the counts back so nothing is lost.
-      for (const k of Object.keys(sent) as (keyof BeatCounters)[]) live[k] += sent[k];
+      addCounters(live, sent);
       this.opts.log.warn('heartbeat failed', { error: (e as Error).message });
     }
   }
 
-  /** Stops the timer and sends a last beat with what is left. */
+  /** Stops the timer and sends a last beat with what is left (briefly: shutdown must not wait on an absent security-center). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.sending;
-    await this.beat();
+    await this.beat(2_000);
   }
 }

@@ -7,13 +7,14 @@ import {
   type LookupItem,
   type LookupResult,
   type ModuleId,
+  type HeartbeatCounters,
   type UpstreamVerdict,
 } from '@ksn/contracts';
 import { cloudAllowed, decide, type ObjectFacts } from '@ksn/policy-engine';
 import { HttpError } from '@ksn/service-kit';
 import { VerdictCache, type CachedVerdict } from './cache';
 import type { Caller } from './device-auth';
-import type { BeatCounters, ProxyMetrics } from './metrics';
+import type { ProxyMetrics } from './metrics';
 import type { PolicyIndex } from './policy-store';
 import { UpstreamError, type Upstream } from './upstream';
 
@@ -23,7 +24,7 @@ export interface LookupDeps {
   cache: VerdictCache;
   upstream: Upstream;
   metrics: ProxyMetrics;
-  counters: BeatCounters;
+  counters: HeartbeatCounters;
 }
 
 /** The key of one requested item, or a 400 naming the field. */

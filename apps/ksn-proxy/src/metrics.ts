@@ -39,19 +39,3 @@ export class ProxyMetrics {
     for (const outcome of ['forwarded', 'blocked_by_policy', 'failed']) this.telemetry.inc({ outcome }, 0);
   }
 }
-
-/** Plain counters since the last heartbeat (the console's charts come from these). */
-export interface BeatCounters {
-  lookups: number;
-  cacheHits: number;
-  upstreamRequests: number;
-  upstreamErrors: number;
-  staleAnswers: number;
-  bytesSaved: number;
-  telemetryForwarded: number;
-  telemetryBlocked: number;
-}
-
-export function zeroCounters(): BeatCounters {
-  return { lookups: 0, cacheHits: 0, upstreamRequests: 0, upstreamErrors: 0, staleAnswers: 0, bytesSaved: 0, telemetryForwarded: 0, telemetryBlocked: 0 };
-}

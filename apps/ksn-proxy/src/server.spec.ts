@@ -143,6 +143,9 @@ describe('ksn-proxy', () => {
     expect((await file.json()) as LookupResult).toMatchObject({ verdict: 'malicious', decision: 'block' });
     const bad = await fetch(`${proxy.endpointUrl}/v1/files/not-a-hash`, { headers: { authorization: `Bearer ${token}` } });
     expect(bad.status).toBe(400);
+    const badEscape = await fetch(`${proxy.endpointUrl}/v1/files/%E0%A4%A`, { headers: { authorization: `Bearer ${token}` } });
+    expect(badEscape.status).toBe(400);
+    expect(await badEscape.json()).toMatchObject({ error: 'invalid_request', field: 'hash' });
     const policy = await fetch(`${proxy.endpointUrl}/v1/policy`, { headers: { authorization: `Bearer ${token}` } });
     expect(await policy.json()).toMatchObject({ deviceId: 'dev-1', groupId: 'g1', snapshotVersion: 1, policy: { ksn: { participation: 'extended' } } });
   });

@@ -1,4 +1,4 @@
-import { MODULE_IDS, type ModuleId, type Verdict } from '@ksn/contracts';
+import { MODULE_IDS, zeroCounters, type ModuleId, type Verdict } from '@ksn/contracts';
 import { createLogger, HttpError, listen, readJson, sendError, sendJson, serverUrl, type Logger } from '@ksn/service-kit';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -7,7 +7,7 @@ import type { Config } from './config';
 import { DeviceAuthenticator } from './device-auth';
 import { Heartbeats } from './heartbeat';
 import { fileKey, lookup, parseLookup, type LookupDeps } from './lookup';
-import { ProxyMetrics, zeroCounters } from './metrics';
+import { ProxyMetrics } from './metrics';
 import { PolicyStore, type PolicyIndex } from './policy-store';
 import { Upstream } from './upstream';
 
@@ -85,7 +85,8 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
         if (req.method !== 'GET') throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
         const index = requireSnapshot();
         const caller = auth.authenticate(req, index);
-        const key = fileKey(decodeURIComponent(path.slice('/v1/files/'.length)));
+        // Hashes are hex: nothing to percent-decode, and anything else is a 400.
+        const key = fileKey(path.slice('/v1/files/'.length));
         const module = new URLSearchParams(q < 0 ? '' : url.slice(q + 1)).get('module') ?? 'file-threat-protection';
         if (!(MODULE_IDS as readonly string[]).includes(module)) throw new HttpError('invalid_request', 'module is not a known module id', 'module');
         const [result] = await lookup(deps, caller, index, module as ModuleId, [key]);

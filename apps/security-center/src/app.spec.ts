@@ -52,6 +52,7 @@ describeEachEngine('security-center API', (db) => {
 
     it('needs a session for console routes and the CSRF header for writes; logout revokes the session', async () => {
       await http.get('/api/v1/auth/me').expect(401);
+      await http.get('/api/v1/auth/me').set('Cookie', 'ksn_session=%E0%A4%A').expect(401);
       const { agent, csrf } = await loginAs(app);
       expect((await agent.get('/api/v1/auth/me').expect(200)).body).toMatchObject({ username: 'admin', role: 'admin' });
       expect((await agent.post('/api/v1/auth/logout').expect(403)).body).toMatchObject({ error: 'csrf_failed' });

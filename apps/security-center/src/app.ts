@@ -5,13 +5,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppModule } from './app.module';
-import { AuthController } from './auth/auth.controller';
-import { AuthService } from './auth/auth.service';
 import { BootstrapService } from './bootstrap.service';
 import type { Config } from './config';
-import { EnrolmentService } from './enrolment/enrolment.service';
 import { Metrics } from './health/metrics';
-import { SnapshotService } from './snapshot/snapshot.service';
 
 const SECURITY_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
@@ -32,11 +28,6 @@ export async function createApp(config: Config, logger: LoggerService | false = 
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.enableShutdownHooks();
-
-  AuthController.secureCookie = config.COOKIE_SECURE;
-  app.get(AuthService).sessionTtlSeconds = config.SESSION_TTL_SECONDS;
-  app.get(EnrolmentService).deviceTokenTtlSeconds = config.DEVICE_TOKEN_TTL_SECONDS;
-  app.get(SnapshotService).deviceTokenTtlSeconds = config.DEVICE_TOKEN_TTL_SECONDS;
 
   const metrics = app.get(Metrics);
   app.use((req: Request, res: Response, next: NextFunction) => {

@@ -1,5 +1,6 @@
 /** Console ↔ security-center API (the parts the console uses). */
 import { Type, type Static } from '@sinclair/typebox';
+import { HeartbeatCounters } from './snapshot';
 
 export const ROLES = ['admin', 'operator', 'auditor'] as const;
 export const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
@@ -44,24 +45,17 @@ export const ProxyStatus = Type.Object({
 });
 export type ProxyStatus = Static<typeof ProxyStatus>;
 
-export const TrafficPoint = Type.Object({
+export const TrafficPoint = Type.Composite([
   /** Start of the minute, ISO 8601. */
-  minute: Type.String(),
-  lookups: Type.Integer(),
-  cacheHits: Type.Integer(),
-  upstreamRequests: Type.Integer(),
-  upstreamErrors: Type.Integer(),
-  staleAnswers: Type.Integer(),
-  bytesSaved: Type.Integer(),
-  telemetryForwarded: Type.Integer(),
-  telemetryBlocked: Type.Integer(),
-});
+  Type.Object({ minute: Type.String() }),
+  HeartbeatCounters,
+]);
 export type TrafficPoint = Static<typeof TrafficPoint>;
 
 export const DashboardResponse = Type.Object({
   proxies: Type.Array(ProxyStatus),
   /** Sums over the window. */
-  totals: Type.Omit(TrafficPoint, ['minute']),
+  totals: HeartbeatCounters,
   /** Per-minute aggregates over the window, oldest first. */
   series: Type.Array(TrafficPoint),
   windowMinutes: Type.Integer(),

@@ -47,6 +47,18 @@ export const HeartbeatCounters = Type.Object(
 );
 export type HeartbeatCounters = Static<typeof HeartbeatCounters>;
 
+/** The counter names, from the schema: the one list proxies, storage and charts share. */
+export const COUNTER_NAMES = Object.keys(HeartbeatCounters.properties) as (keyof HeartbeatCounters)[];
+
+export function zeroCounters(): HeartbeatCounters {
+  return Object.fromEntries(COUNTER_NAMES.map((name) => [name, 0])) as HeartbeatCounters;
+}
+
+/** Adds `more` into `into`, counter by counter. */
+export function addCounters(into: HeartbeatCounters, more: Readonly<HeartbeatCounters>): void {
+  for (const name of COUNTER_NAMES) into[name] += more[name];
+}
+
 export const Heartbeat = Type.Object(
   {
     instanceId: Type.String({ minLength: 1, maxLength: 100 }),

@@ -1,16 +1,17 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { LoginRequest, type Me } from '@ksn/contracts';
 import type { Response } from 'express';
 import { SchemaPipe } from '../common/schema.pipe';
+import { CONFIG, type Config } from '../config';
 import { Public, readCookie, SESSION_COOKIE, type AuthedRequest } from './access';
 import { AuthService } from './auth.service';
 
 @Controller('api/v1/auth')
 export class AuthController {
-  /** Set by the module from COOKIE_SECURE. */
-  static secureCookie = false;
-
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {}
 
   @Public()
   @Post('login')
@@ -20,7 +21,7 @@ export class AuthController {
     res.cookie(SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: 'strict',
-      secure: AuthController.secureCookie,
+      secure: this.config.COOKIE_SECURE,
       path: '/',
       expires: expiresAt,
     });

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Me, Role } from '@ksn/contracts';
 import * as argon2 from 'argon2';
@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { LessThan, Repository } from 'typeorm';
 import { ApiError } from '../common/api-error';
 import { newSecret, sha256 } from '../common/crypto';
+import { CONFIG, type Config } from '../config';
 import { nowIso } from '../database/columns';
 import { Session } from './session.entity';
 import { User } from './user.entity';
@@ -20,11 +21,11 @@ const LOCKOUT_MS = 5 * 60_000;
 export class AuthService {
   /** A hash to verify against when the user does not exist, so timing does not reveal user names. */
   private dummyHash: Promise<string> | undefined;
-  sessionTtlSeconds = 8 * 3600;
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   async createUser(username: string, password: string, role: Role): Promise<User> {
@@ -68,7 +69,7 @@ export class AuthService {
     if (user.failedLogins > 0 || user.lockedUntil) await this.users.update({ id: user.id }, { failedLogins: 0, lockedUntil: null });
     const token = newSecret('', 32);
     const csrfToken = newSecret('', 24);
-    const expiresAt = new Date(Date.now() + this.sessionTtlSeconds * 1000);
+    const expiresAt = new Date(Date.now() + this.config.SESSION_TTL_SECONDS * 1000);
     await this.sessions.insert({ tokenHash: sha256(token), userId: user.id, csrfToken, createdAt: nowIso(), expiresAt: expiresAt.toISOString() });
     // Housekeeping: expired sessions are useless; drop them while we are here.
     await this.sessions.delete({ expiresAt: LessThan(nowIso()) });

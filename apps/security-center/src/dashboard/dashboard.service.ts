@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { DashboardResponse, TrafficPoint } from '@ksn/contracts';
+import { addCounters, zeroCounters, type DashboardResponse, type TrafficPoint } from '@ksn/contracts';
 import { DataSource, MoreThanOrEqual } from 'typeorm';
 import { Device } from '../devices/device.entity';
 import { AdminGroup } from '../groups/group.entity';
 import { ProxiesService } from '../proxies/proxies.service';
 import { TrafficMinute } from '../proxies/traffic-minute.entity';
 import { SnapshotService } from '../snapshot/snapshot.service';
-
-const COUNTERS = ['lookups', 'cacheHits', 'upstreamRequests', 'upstreamErrors', 'staleAnswers', 'bytesSaved', 'telemetryForwarded', 'telemetryBlocked'] as const;
 
 @Injectable()
 export class DashboardService {
@@ -28,17 +26,15 @@ export class DashboardService {
     ]);
     // Sum the proxies' rows per minute.
     const byMinute = new Map<string, TrafficPoint>();
-    const totals = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Omit<TrafficPoint, 'minute'>;
+    const totals = zeroCounters();
     for (const row of rows) {
       let point = byMinute.get(row.minute);
       if (!point) {
-        point = { minute: row.minute, ...(Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Omit<TrafficPoint, 'minute'>) };
+        point = { minute: row.minute, ...zeroCounters() };
         byMinute.set(row.minute, point);
       }
-      for (const c of COUNTERS) {
-        point[c] += row[c];
-        totals[c] += row[c];
-      }
+      addCounters(point, row);
+      addCounters(totals, row);
     }
     return { proxies, totals, series: [...byMinute.values()], windowMinutes: minutes, devices, groups, snapshotVersion };
   }

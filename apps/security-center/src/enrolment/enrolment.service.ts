@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { TokenResponse } from '@ksn/contracts';
 import { generateSigningKey, importPrivateKey, signDeviceToken } from '@ksn/device-auth';
 import type { KeyObject } from 'node:crypto';
@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { ApiError } from '../common/api-error';
 import { newSecret, sha256 } from '../common/crypto';
+import { CONFIG, type Config } from '../config';
 import { nowIso } from '../database/columns';
 import { Device } from '../devices/device.entity';
 import { SnapshotService } from '../snapshot/snapshot.service';
@@ -14,12 +15,12 @@ import { SigningKey } from './signing-key.entity';
 
 @Injectable()
 export class EnrolmentService {
-  deviceTokenTtlSeconds = 86400;
   private signer: { kid: string; key: KeyObject } | undefined;
 
   constructor(
     private readonly db: DataSource,
     private readonly snapshots: SnapshotService,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   /** Makes sure an active signing key exists (first start); publishing it bumps the snapshot. */
@@ -81,7 +82,7 @@ export class EnrolmentService {
 
   private issue(signer: { kid: string; key: KeyObject }, device: Device): TokenResponse {
     const iat = Math.floor(Date.now() / 1000);
-    const exp = iat + this.deviceTokenTtlSeconds;
+    const exp = iat + this.config.DEVICE_TOKEN_TTL_SECONDS;
     const token = signDeviceToken(signer.key, { kid: signer.kid, sub: device.id, grp: device.groupId, iat, exp });
     return { token, deviceId: device.id, groupId: device.groupId, expiresAt: new Date(exp * 1000).toISOString() };
   }

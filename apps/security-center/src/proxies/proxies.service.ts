@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Heartbeat, ProxyStatus } from '@ksn/contracts';
+import { COUNTER_NAMES, type Heartbeat, type ProxyStatus } from '@ksn/contracts';
 import { randomUUID } from 'node:crypto';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, Repository, type EntityManager } from 'typeorm';
 import { newSecret, sha256 } from '../common/crypto';
 import { nowIso } from '../database/columns';
 import { ProxyEntity } from './proxy.entity';
@@ -55,22 +55,14 @@ export class ProxiesService {
         snapshotVersion: beat.snapshotVersion,
         cacheEntries: beat.cacheEntries,
       });
-      const repo = tx.getRepository(TrafficMinute);
-      const row = await repo.findOneBy({ proxyId: proxy.id, minute });
-      const c = beat.counters;
-      if (!row) {
-        await repo.insert({ proxyId: proxy.id, minute, ...c });
-      } else {
-        await repo.update({ proxyId: proxy.id, minute }, {
-          lookups: row.lookups + c.lookups,
-          cacheHits: row.cacheHits + c.cacheHits,
-          upstreamRequests: row.upstreamRequests + c.upstreamRequests,
-          upstreamErrors: row.upstreamErrors + c.upstreamErrors,
-          staleAnswers: row.staleAnswers + c.staleAnswers,
-          bytesSaved: row.bytesSaved + c.bytesSaved,
-          telemetryForwarded: row.telemetryForwarded + c.telemetryForwarded,
-          telemetryBlocked: row.telemetryBlocked + c.telemetryBlocked,
-        });
+      // Atomic increments: beats handled by two instances at once both count.
+      if (!(await addToMinute(tx, proxy.id, minute, beat))) {
+        try {
+          await tx.insert(TrafficMinute, { proxyId: proxy.id, minute, ...beat.counters });
+        } catch (e) {
+          // Another instance inserted the row first: add to it.
+          if (!(await addToMinute(tx, proxy.id, minute, beat))) throw e;
+        }
       }
     });
   }
@@ -88,4 +80,16 @@ export class ProxiesService {
       connected: p.lastHeartbeatAt !== null && now - Date.parse(p.lastHeartbeatAt) < CONNECTED_WINDOW_MS,
     }));
   }
+}
+
+async function addToMinute(tx: EntityManager, proxyId: string, minute: string, beat: Heartbeat): Promise<boolean> {
+  const esc = (name: string) => tx.connection.driver.escape(name);
+  const result = await tx
+    .createQueryBuilder()
+    .update(TrafficMinute)
+    .set(Object.fromEntries(COUNTER_NAMES.map((n) => [n, () => `${esc(n)} + :${n}`])))
+    .setParameters(beat.counters)
+    .where('proxyId = :proxyId AND minute = :minute', { proxyId, minute })
+    .execute();
+  return (result.affected ?? 0) > 0;
 }

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { compileSnapshot } from '@ksn/policy-engine';
 import { EventEmitter } from 'node:events';
 import { DataSource, IsNull, MoreThan, type EntityManager } from 'typeorm';
+import { CONFIG, type Config } from '../config';
 import { nowIso } from '../database/columns';
 import { Device } from '../devices/device.entity';
 import { SigningKey } from '../enrolment/signing-key.entity';
@@ -22,9 +23,10 @@ const POLL_MS = 500;
 export class SnapshotService {
   private cached: CompiledSnapshot | undefined;
   private readonly changes = new EventEmitter().setMaxListeners(0);
-  deviceTokenTtlSeconds = 86400;
-
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {}
 
   /** Call inside the transaction of every change that proxies must see. */
   async bump(tx: EntityManager): Promise<void> {
@@ -74,7 +76,7 @@ export class SnapshotService {
   private async compile(version: number): Promise<CompiledSnapshot> {
     const now = new Date();
     // Revocations and moves matter only while a token issued before them may still be valid.
-    const since = new Date(now.getTime() - this.deviceTokenTtlSeconds * 1000).toISOString();
+    const since = new Date(now.getTime() - this.config.DEVICE_TOKEN_TTL_SECONDS * 1000).toISOString();
     const [groups, keys, revoked, moved] = await Promise.all([
       this.db.getRepository(AdminGroup).find(),
       this.db.getRepository(SigningKey).find({ order: { createdAt: 'ASC' } }),
