@@ -72,3 +72,15 @@ export const TokenResponse = Type.Object({
   expiresAt: Type.String(),
 });
 export type TokenResponse = Static<typeof TokenResponse>;
+
+/**
+ * Proxy → security-center: renew a device token (`POST /api/v1/proxy/token-refresh`,
+ * proxy API key). The proxy forwards what the device sent to its `POST /v1/token/refresh`.
+ * 401 `invalid_token` when the token is not one security-center issued or has expired
+ * beyond the grace period; 403 `device_revoked` for a revoked device.
+ */
+export const TokenRefreshRequest = Type.Object(
+  { token: Type.String({ minLength: 10, maxLength: 4096 }) },
+  { additionalProperties: false },
+);
+export type TokenRefreshRequest = Static<typeof TokenRefreshRequest>;

@@ -1,5 +1,6 @@
 /** ksn-proxy ↔ security-center protocol (DESIGN.md "Proxy ↔ security-center"). */
 import { Type, type Static } from '@sinclair/typebox';
+import { Verdict } from './common';
 import { PolicySettings, SnapshotOverride } from './policy';
 
 export const SnapshotKey = Type.Object({
@@ -59,6 +60,60 @@ export function addCounters(into: HeartbeatCounters, more: Readonly<HeartbeatCou
   for (const name of COUNTER_NAMES) into[name] += more[name];
 }
 
+const ObjectKey = Type.String({ minLength: 1, maxLength: 2100 });
+/** ISO 8601 instant as `Date.toISOString()` writes it. */
+const Instant = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$', maxLength: 30 });
+
+/** An object answered `unknown` since the previous beat, with the devices that asked. */
+export const HeartbeatUnknown = Type.Object(
+  {
+    key: ObjectKey,
+    /** Device ids that asked (at most 100 per beat; security-center counts distinct ones). */
+    deviceIds: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 100 }),
+    firstSeen: Instant,
+    lastSeen: Instant,
+  },
+  { additionalProperties: false },
+);
+export type HeartbeatUnknown = Static<typeof HeartbeatUnknown>;
+
+/** How often an application-control rule decided a lookup since the previous beat. */
+export const HeartbeatRuleHit = Type.Object(
+  {
+    groupId: Type.String({ minLength: 1, maxLength: 100 }),
+    ruleId: Type.String({ minLength: 1, maxLength: 64 }),
+    hits: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type HeartbeatRuleHit = Static<typeof HeartbeatRuleHit>;
+
+/** An upstream verdict change (from the change feed) for an object this proxy had cached. */
+export const HeartbeatVerdictChange = Type.Object(
+  { key: ObjectKey, from: Verdict, to: Verdict, at: Instant },
+  { additionalProperties: false },
+);
+export type HeartbeatVerdictChange = Static<typeof HeartbeatVerdictChange>;
+
+export const TRAFFIC_KINDS = ['lookup', 'telemetry', 'details', 'changes'] as const;
+export const TrafficKind = Type.Union(TRAFFIC_KINDS.map((k) => Type.Literal(k)));
+export type TrafficKind = Static<typeof TrafficKind>;
+
+/** What left the network through this proxy, per minute and kind (the traffic log, summed). */
+export const HeartbeatTraffic = Type.Object(
+  {
+    /** Start of the minute, ISO 8601. */
+    minute: Instant,
+    kind: TrafficKind,
+    requests: Type.Integer({ minimum: 0 }),
+    items: Type.Integer({ minimum: 0 }),
+    bytesSent: Type.Integer({ minimum: 0 }),
+    bytesReceived: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type HeartbeatTraffic = Static<typeof HeartbeatTraffic>;
+
 export const Heartbeat = Type.Object(
   {
     instanceId: Type.String({ minLength: 1, maxLength: 100 }),
@@ -66,6 +121,10 @@ export const Heartbeat = Type.Object(
     snapshotVersion: Type.Integer({ minimum: 0 }),
     cacheEntries: Type.Integer({ minimum: 0 }),
     counters: HeartbeatCounters,
+    unknownObjects: Type.Optional(Type.Array(HeartbeatUnknown, { maxItems: 1000 })),
+    ruleHits: Type.Optional(Type.Array(HeartbeatRuleHit, { maxItems: 10000 })),
+    verdictChanges: Type.Optional(Type.Array(HeartbeatVerdictChange, { maxItems: 1000 })),
+    traffic: Type.Optional(Type.Array(HeartbeatTraffic, { maxItems: 1000 })),
   },
   { additionalProperties: false },
 );
