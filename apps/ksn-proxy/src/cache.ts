@@ -1,5 +1,6 @@
 import type { Verdict } from '@ksn/contracts';
 import { LRUCache } from 'lru-cache';
+import { TinyLfu, type AdmissionPolicy } from './admission';
 
 /** What the proxy remembers about an object. */
 export interface CachedVerdict {
@@ -22,53 +23,183 @@ export interface CacheOptions {
   ttl: TtlByVerdict;
   /** Seconds an expired entry is kept for stale-if-error. */
   staleWindow: number;
+  /**
+   * What decides whether a new verdict may displace the least recently used one
+   * when the cache is full: `tinylfu` (default) admits it only if it is asked for
+   * more often (see admission.ts); `lru` always admits (plain LRU).
+   */
+  admission?: AdmissionPolicy;
   onEvict?: () => void;
+  /** Called when TinyLFU declines to cache a verdict (the cache is full of more popular ones). */
+  onReject?: () => void;
 }
 
+/** Most distinct category/vendor/certificate strings shared between entries. */
+const MAX_INTERNED = 65_536;
+// Per-entry bookkeeping of lru-cache (map slot, list links, TTL arrays) and of the value object.
+const ENTRY_OVERHEAD = 96;
+
 /**
- * Verdict cache: lru-cache bounded by entries and by estimated bytes. Freshness
- * is ours (`freshUntil`); lru-cache's own TTL is freshness plus the stale window,
- * after which an entry is dropped when read (no timers: no ttlAutopurge).
+ * Verdict cache: lru-cache bounded by entries and by estimated bytes, with an
+ * optional TinyLFU admission filter in front. Freshness is ours (`freshUntil`);
+ * an entry is dropped when read after freshness plus the stale window (no
+ * timers). lru-cache's own TTL is not used: its two per-entry Float64 arrays
+ * cost 16 bytes a verdict for what `freshUntil` already says.
+ *
+ * Memory per verdict (the target is ≤ 250 bytes at 1M entries, see
+ * docs/performance.md): hash keys are held packed (a tag character and the
+ * digest's bytes as a Latin-1 string: 40 instead of 71 characters for SHA-256),
+ * and category, vendor and certificate strings, which repeat across millions of
+ * entries, are kept once (interned) rather than once per verdict.
  */
 export class VerdictCache {
   private readonly lru: LRUCache<string, CachedVerdict>;
+  private readonly admission: TinyLfu | undefined;
+  private readonly interned = new Map<string, string>();
+  private rejectedCount = 0;
 
   constructor(private readonly opts: CacheOptions) {
     this.lru = new LRUCache<string, CachedVerdict>({
       max: opts.maxEntries,
       maxSize: opts.maxBytes,
-      // Key, strings and object overhead, roughly.
-      sizeCalculation: (v, k) => 96 + k.length + (v.category?.length ?? 0) + (v.vendor?.length ?? 0) + (v.certificate?.length ?? 0),
-      ttlResolution: 1000,
+      sizeCalculation: (_v, k) => entrySize(k),
       dispose: (_v, _k, reason) => {
         if (reason === 'evict') opts.onEvict?.();
       },
     });
+    this.admission = (opts.admission ?? 'tinylfu') === 'tinylfu' ? new TinyLfu(opts.maxEntries) : undefined;
   }
 
   get size(): number {
     return this.lru.size;
   }
 
-  /** The entry, fresh or stale, or undefined. */
-  get(key: string): CachedVerdict | undefined {
-    return this.lru.get(key);
+  /** Estimated bytes held (what CACHE_MAX_BYTES bounds). */
+  get calculatedSize(): number {
+    return this.lru.calculatedSize;
   }
 
+  /** Verdicts the admission filter declined to cache since start. */
+  get rejected(): number {
+    return this.rejectedCount;
+  }
+
+  get policy(): AdmissionPolicy {
+    return this.admission ? 'tinylfu' : 'lru';
+  }
+
+  /** The entry, fresh or stale, or undefined. Counts as an access for admission. */
+  get(key: string, now = Date.now()): CachedVerdict | undefined {
+    const k = packKey(key);
+    this.admission?.record(k);
+    const entry = this.lru.get(k);
+    if (entry !== undefined && this.dead(entry, now)) {
+      this.lru.delete(k);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** The entry without counting an access or refreshing its recency. */
+  peek(key: string, now = Date.now()): CachedVerdict | undefined {
+    const entry = this.lru.peek(packKey(key));
+    return entry !== undefined && !this.dead(entry, now) ? entry : undefined;
+  }
+
+  /**
+   * Caches a verdict (unless the admission filter declines it) and returns the
+   * entry, which the caller answers with either way.
+   */
   set(key: string, value: Omit<CachedVerdict, 'freshUntil'>, now = Date.now(), upstreamTtl?: number): CachedVerdict {
     let ttl = this.opts.ttl[value.verdict];
     if (upstreamTtl !== undefined && upstreamTtl < ttl) ttl = upstreamTtl;
-    const entry: CachedVerdict = { ...value, freshUntil: now + ttl * 1000 };
-    this.lru.set(key, entry, { ttl: (ttl + this.opts.staleWindow) * 1000, start: now });
+    const entry: CachedVerdict = {
+      verdict: value.verdict,
+      category: this.intern(value.category),
+      vendor: this.intern(value.vendor),
+      certificate: this.intern(value.certificate),
+      freshUntil: now + ttl * 1000,
+      wireBytes: value.wireBytes,
+    };
+    const k = packKey(key);
+    if (this.dead(entry, now)) return entry;
+    if (this.admission !== undefined && !this.admits(k, now)) {
+      this.rejectedCount++;
+      this.opts.onReject?.();
+      return entry;
+    }
+    this.lru.set(k, entry);
     return entry;
   }
 
   delete(key: string): void {
-    this.lru.delete(key);
+    this.lru.delete(packKey(key));
+  }
+
+  /** Keys (as given to `set`) from most to least recently used. */
+  *keys(): IterableIterator<string> {
+    for (const k of this.lru.keys()) yield unpackKey(k);
   }
 
   /** Seconds an entry stays fresh from now (what endpoints are told). */
   static remaining(entry: CachedVerdict, now = Date.now()): number {
     return Math.max(0, Math.ceil((entry.freshUntil - now) / 1000));
   }
+
+  /** Room for the key without evicting, or the key is asked for more than the LRU victim. */
+  private admits(key: string, now: number): boolean {
+    if (this.lru.has(key)) return true;
+    const full = this.lru.size >= this.opts.maxEntries || this.lru.calculatedSize + entrySize(key) > this.opts.maxBytes;
+    if (!full) return true;
+    const victim = this.lru.rkeys().next();
+    if (victim.done === true) return true;
+    const old = this.lru.peek(victim.value);
+    if (old === undefined || this.dead(old, now)) return true;
+    return this.admission!.admit(key, victim.value);
+  }
+
+  /** Past freshness and the stale window: never served again. */
+  private dead(entry: CachedVerdict, now: number): boolean {
+    return entry.freshUntil + this.opts.staleWindow * 1000 <= now;
+  }
+
+  private intern(s: string | undefined): string | undefined {
+    if (s === undefined) return undefined;
+    const known = this.interned.get(s);
+    if (known !== undefined) return known;
+    if (this.interned.size < MAX_INTERNED) this.interned.set(s, s);
+    return s;
+  }
+}
+
+const HASH_TAGS: Record<string, { tag: string; hexLength: number }> = {
+  'sha256:': { tag: '\u0001', hexLength: 64 },
+  'sha1:': { tag: '\u0002', hexLength: 40 },
+  'md5:': { tag: '\u0003', hexLength: 32 },
+};
+const UNTAG = ['', 'sha256:', 'sha1:', 'md5:'];
+
+/**
+ * `sha256:<64 hex>` → tag + 32 Latin-1 characters (and likewise SHA-1, MD5);
+ * other keys (URLs) unchanged. Keys are lower-case hex already (contracts'
+ * hashKey), so packing and unpacking round-trip.
+ */
+export function packKey(key: string): string {
+  const colon = key.indexOf(':');
+  const kind = colon > 0 && colon < 7 ? HASH_TAGS[key.slice(0, colon + 1)] : undefined;
+  if (kind === undefined || key.length !== colon + 1 + kind.hexLength) return key;
+  const bytes = Buffer.from(key.slice(colon + 1), 'hex');
+  if (bytes.length * 2 !== kind.hexLength) return key;
+  return kind.tag + bytes.toString('latin1');
+}
+
+export function unpackKey(packed: string): string {
+  const tag = packed.charCodeAt(0);
+  if (tag < 1 || tag > 3) return packed;
+  return UNTAG[tag]! + Buffer.from(packed.slice(1), 'latin1').toString('hex');
+}
+
+function entrySize(k: string): number {
+  // Interned strings are shared: only the key is per entry, plus a rough overhead.
+  return ENTRY_OVERHEAD + k.length;
 }

@@ -1,6 +1,8 @@
 import { addCounters, zeroCounters, type Heartbeat, type HeartbeatCounters } from '@ksn/contracts';
 import type { Logger } from '@ksn/service-kit';
 import { request } from 'undici';
+import type { Insights } from './insights';
+import type { TrafficLog } from './traffic';
 
 export interface HeartbeatOptions {
   securityCenterUrl: string;
@@ -8,11 +10,17 @@ export interface HeartbeatOptions {
   intervalMs: number;
   /** Live counters; each beat sends what accumulated since the previous one. */
   counters: HeartbeatCounters;
-  describe: () => Omit<Heartbeat, 'counters'>;
+  describe: () => Pick<Heartbeat, 'instanceId' | 'version' | 'snapshotVersion' | 'cacheEntries'>;
+  insights: Insights;
+  traffic: TrafficLog;
   log: Logger;
 }
 
-/** Periodic heartbeat to security-center. A failed beat keeps its counts for the next one. */
+/**
+ * Periodic heartbeat to security-center: counters, unknown objects, rule hits,
+ * verdict changes and per-minute traffic since the last beat. A failed beat
+ * puts everything back to be merged into the next one (bounded).
+ */
 export class Heartbeats {
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
@@ -30,7 +38,13 @@ export class Heartbeats {
     const live = this.opts.counters;
     const sent: HeartbeatCounters = { ...live };
     Object.assign(live, zeroCounters());
+    const insights = this.opts.insights.drain();
+    const traffic = this.opts.traffic.drain();
     const body: Heartbeat = { ...this.opts.describe(), counters: sent };
+    if (insights.unknownObjects.length > 0) body.unknownObjects = insights.unknownObjects;
+    if (insights.ruleHits.length > 0) body.ruleHits = insights.ruleHits;
+    if (insights.verdictChanges.length > 0) body.verdictChanges = insights.verdictChanges;
+    if (traffic.length > 0) body.traffic = traffic;
     try {
       const res = await request(`${this.opts.securityCenterUrl}/api/v1/proxy/heartbeat`, {
         method: 'POST',
@@ -44,6 +58,8 @@ export class Heartbeats {
     } catch (e) {
       // Put the counts back so nothing is lost.
       addCounters(live, sent);
+      this.opts.insights.restore(insights);
+      this.opts.traffic.restore(traffic);
       this.opts.log.warn('heartbeat failed', { error: (e as Error).message });
     }
   }

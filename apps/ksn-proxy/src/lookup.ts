@@ -14,6 +14,8 @@ import { cloudAllowed, decide, type ObjectFacts } from '@ksn/policy-engine';
 import { HttpError } from '@ksn/service-kit';
 import { VerdictCache, type CachedVerdict } from './cache';
 import type { Caller } from './device-auth';
+import { overloaded, quotaExhausted } from './errors';
+import type { Insights } from './insights';
 import type { ProxyMetrics } from './metrics';
 import type { PolicyIndex } from './policy-store';
 import { UpstreamError, type Upstream } from './upstream';
@@ -25,6 +27,11 @@ export interface LookupDeps {
   upstream: Upstream;
   metrics: ProxyMetrics;
   counters: HeartbeatCounters;
+  insights: Insights;
+  /** Most distinct keys waiting on the upstream before lookups get a fast 503. */
+  maxPendingKeys: number;
+  /** Seconds an `unknown` answer may be reused (private mode answers). */
+  unknownTtl: number;
 }
 
 /** The key of one requested item, or a 400 naming the field. */
@@ -78,13 +85,40 @@ export async function lookup(deps: LookupDeps, caller: Caller, index: PolicyInde
       misses.push(i);
     }
   }
-  if (misses.length > 0) await resolveMisses(deps, caller, keys, misses, results);
+  if (misses.length > 0) {
+    if (!deps.upstream.enabled) answerPrivately(deps, caller, keys, misses, results);
+    else await resolveMisses(deps, caller, keys, misses, results);
+  }
   deps.counters.lookups += keys.length;
-  for (const r of results) deps.metrics.lookupItems.inc({ module, source: r.source, verdict: r.verdict });
+  for (const r of results) {
+    deps.metrics.lookupItems.inc({ module, source: r.source, verdict: r.verdict });
+    if (r.verdict === 'unknown') deps.insights.unknownAnswered(r.key, caller.deviceId, now);
+    if (r.reason !== undefined && r.reason.startsWith('rule:')) deps.insights.ruleHit(caller.groupId, r.reason.slice(5));
+  }
   return results;
 }
 
+/** Private mode (no upstream): a stale entry if there is one, else `unknown`; nothing is asked. */
+function answerPrivately(deps: LookupDeps, caller: Caller, keys: string[], misses: number[], results: LookupResult[]): void {
+  for (const i of misses) {
+    const key = keys[i]!;
+    const stale = deps.cache.get(key);
+    if (stale !== undefined) {
+      results[i] = answer(key, stale, caller, undefined, 'stale', 0);
+      deps.counters.staleAnswers++;
+    } else {
+      const result = answer(key, undefined, caller, undefined, 'cache', deps.unknownTtl);
+      result.reason ??= 'private-mode';
+      results[i] = result;
+    }
+  }
+}
+
 async function resolveMisses(deps: LookupDeps, caller: Caller, keys: string[], misses: number[], results: LookupResult[]): Promise<void> {
+  // Admission control: new upstream questions beyond the cap get a fast 503 (coalesced ones cost nothing).
+  let fresh = 0;
+  for (const i of misses) if (!deps.upstream.isPending(keys[i]!)) fresh++;
+  if (fresh > 0 && deps.upstream.pendingKeys + fresh > deps.maxPendingKeys) throw overloaded();
   const settled = await Promise.allSettled(misses.map((i) => deps.upstream.lookup(keys[i]!)));
   let failure: UpstreamError | undefined;
   settled.forEach((s, j) => {
@@ -105,9 +139,16 @@ async function resolveMisses(deps: LookupDeps, caller: Caller, keys: string[], m
   });
   if (failure) {
     deps.counters.upstreamErrors++;
-    throw failure.kind === 'timeout'
-      ? new HttpError('upstream_timeout', 'the upstream cloud did not answer in time and nothing is cached')
-      : new HttpError('upstream_error', 'the upstream cloud failed and nothing is cached');
+    switch (failure.kind) {
+      case 'timeout':
+        throw new HttpError('upstream_timeout', 'the upstream cloud did not answer in time and nothing is cached');
+      case 'quota':
+        throw quotaExhausted(deps.upstream.quota.waitSeconds());
+      case 'open':
+        throw new HttpError('upstream_error', 'the upstream cloud is failing (circuit open) and nothing is cached', undefined, { 'retry-after': '5' });
+      case 'error':
+        throw new HttpError('upstream_error', 'the upstream cloud failed and nothing is cached');
+    }
   }
 }
 

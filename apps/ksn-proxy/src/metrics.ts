@@ -1,5 +1,15 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+export interface MetricSources {
+  cacheEntries: () => number;
+  snapshotVersion: () => number;
+  snapshotAge: () => number;
+  circuitState: () => number;
+  quotaTokens: () => number;
+  spoolBytes: () => number;
+  spoolRecords: () => number;
+}
+
 /**
  * The proxy's metrics (names are a contract: DESIGN.md "Metrics"). One
  * registry per proxy instance; every label value comes from a closed set.
@@ -29,13 +39,21 @@ export class ProxyMetrics {
   readonly bytesSaved = new Counter({ name: 'ksn_proxy_bytes_saved_total', help: 'Upstream bytes not sent because the answer came from the cache', registers: this.r });
   readonly cacheEvictions = new Counter({ name: 'ksn_proxy_cache_evictions_total', help: 'Verdicts evicted from the cache to make room', registers: this.r });
   readonly telemetry = new Counter({ name: 'ksn_proxy_telemetry_total', help: 'Telemetry submissions by outcome', labelNames: ['outcome'] as const, registers: this.r });
+  readonly spoolDropped = new Counter({ name: 'ksn_proxy_spool_dropped_total', help: 'Spooled telemetry submissions dropped (spool full, or refused by the upstream on delivery)', registers: this.r });
+  readonly quotaThrottled = new Counter({ name: 'ksn_proxy_upstream_quota_throttled_total', help: 'Upstream requests not sent because the upstream quota was spent', registers: this.r });
 
-  constructor(sources: { cacheEntries: () => number; snapshotVersion: () => number; snapshotAge: () => number }) {
+  constructor(sources: MetricSources) {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names these gauges `*_total`, which promtool rejects (a _total suffix is for counters).
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     // Gauges computed at scrape time, no timers.
     new Gauge({ name: 'ksn_proxy_cache_entries', help: 'Verdicts in the cache', registers: this.r, collect() { this.set(sources.cacheEntries()); } });
     new Gauge({ name: 'ksn_proxy_policy_snapshot_version', help: 'Version of the policy snapshot in force (0: none yet)', registers: this.r, collect() { this.set(sources.snapshotVersion()); } });
     new Gauge({ name: 'ksn_proxy_policy_snapshot_age_seconds', help: 'Seconds since the snapshot in force was generated', registers: this.r, collect() { this.set(sources.snapshotAge()); } });
-    for (const outcome of ['forwarded', 'blocked_by_policy', 'failed']) this.telemetry.inc({ outcome }, 0);
+    new Gauge({ name: 'ksn_proxy_circuit_state', help: 'Upstream circuit breaker: 0 closed, 1 open, 2 half-open', registers: this.r, collect() { this.set(sources.circuitState()); } });
+    new Gauge({ name: 'ksn_proxy_upstream_quota_tokens', help: 'Upstream quota tokens available now (-1: no quota configured)', registers: this.r, collect() { this.set(sources.quotaTokens()); } });
+    new Gauge({ name: 'ksn_proxy_spool_bytes', help: 'Bytes of telemetry waiting in the spool', registers: this.r, collect() { this.set(sources.spoolBytes()); } });
+    new Gauge({ name: 'ksn_proxy_spool_records', help: 'Telemetry submissions waiting in the spool', registers: this.r, collect() { this.set(sources.spoolRecords()); } });
+    for (const outcome of ['forwarded', 'blocked_by_policy', 'failed', 'spooled']) this.telemetry.inc({ outcome }, 0);
   }
 }

@@ -1,17 +1,31 @@
 import { MODULE_IDS, zeroCounters, type ModuleId, type Verdict } from '@ksn/contracts';
 import { createLogger, HttpError, listen, readJson, sendError, sendJson, serverUrl, type Logger } from '@ksn/service-kit';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { join } from 'node:path';
+import { createAdminServer } from './admin';
+import { CIRCUIT_STATE } from './breaker';
 import { VerdictCache } from './cache';
+import { ChangeFeed } from './change-feed';
 import type { Config } from './config';
 import { DeviceAuthenticator } from './device-auth';
+import { ProxyError } from './errors';
 import { Heartbeats } from './heartbeat';
+import { Insights } from './insights';
 import { fileKey, lookup, parseLookup, type LookupDeps } from './lookup';
 import { ProxyMetrics } from './metrics';
 import { PolicyStore, type PolicyIndex } from './policy-store';
+import { TelemetrySpool } from './spool';
+import { handleTelemetry, spoolDelivery, type TelemetryDeps } from './telemetry';
+import { TelemetryForwarder } from './telemetry-forwarder';
+import { isTierLookup, parseTierLookup, tierLookup } from './tier';
+import { handleTokenRefresh } from './token-refresh';
+import { TrafficLog } from './traffic';
 import { Upstream } from './upstream';
 
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';
 
 export interface RunningProxy {
   endpointUrl: string;
@@ -19,23 +33,37 @@ export interface RunningProxy {
   store: PolicyStore;
   cache: VerdictCache;
   metrics: ProxyMetrics;
+  upstream: Upstream;
+  spool: TelemetrySpool;
+  traffic: TrafficLog;
+  heartbeats: Heartbeats;
+  changeFeed: ChangeFeed;
+  /** Graceful stop: stop accepting, drain in-flight requests, flush spool and traffic log, last heartbeat. */
   close(): Promise<void>;
 }
 
-type Route = 'lookup' | 'file' | 'policy' | 'unmatched';
+type Route = 'lookup' | 'file' | 'policy' | 'telemetry' | 'token' | 'changes' | 'unmatched';
 
 /**
- * Starts a ksn-proxy: the endpoint listener (where every lookup enters, see
- * `handle`), the admin listener, the snapshot puller and heartbeats.
+ * Starts a ksn-proxy: the endpoint listener (where every request enters, see
+ * `handle`: routes → lookup.ts / telemetry.ts / token-refresh.ts / tier.ts),
+ * the admin listener, the snapshot puller, the change feed, the telemetry
+ * spool and heartbeats.
  */
 export async function startProxy(config: Config, log: Logger = createLogger('ksn-proxy', { level: config.LOG_LEVEL as 'info' })): Promise<RunningProxy> {
   const instanceId = randomUUID();
   const store = new PolicyStore({ securityCenterUrl: config.SECURITY_CENTER_URL, apiKey: config.PROXY_API_KEY, dataDir: config.DATA_DIR, log });
   const counters = zeroCounters();
-  const metrics = new ProxyMetrics({
+  const insights = new Insights();
+  const traffic = new TrafficLog({ dataDir: config.DATA_DIR, maxBytes: config.TRAFFIC_LOG_MAX_BYTES, files: config.TRAFFIC_LOG_FILES, log });
+  const metrics: ProxyMetrics = new ProxyMetrics({
     cacheEntries: () => cache.size,
     snapshotVersion: () => store.current?.version ?? 0,
     snapshotAge: () => (store.current ? Math.max(0, (Date.now() - store.current.generatedAt) / 1000) : 0),
+    circuitState: () => CIRCUIT_STATE[upstream.breaker.state],
+    quotaTokens: () => upstream.quota.tokens,
+    spoolBytes: () => spool.bytes,
+    spoolRecords: () => spool.size,
   });
   const ttl: Record<Verdict, number> = {
     clean: config.TTL_CLEAN_SECONDS,
@@ -45,26 +73,71 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     unknown: config.TTL_UNKNOWN_SECONDS,
   };
   const cache = new VerdictCache({ maxEntries: config.CACHE_MAX_ENTRIES, maxBytes: config.CACHE_MAX_BYTES, ttl, staleWindow: config.STALE_WINDOW_SECONDS, onEvict: () => metrics.cacheEvictions.inc() });
+  const upstreamToken = config.UPSTREAM_TOKEN || config.UPSTREAM_API_KEY;
   const upstream = new Upstream(
-    { url: config.KSN_UPSTREAM_URL, apiKey: config.UPSTREAM_API_KEY, timeoutMs: config.UPSTREAM_TIMEOUT_MS, connections: config.UPSTREAM_CONNECTIONS, batchMaxKeys: config.BATCH_MAX_KEYS, batchWindowMs: config.BATCH_WINDOW_MS },
+    {
+      url: config.KSN_UPSTREAM_URL,
+      token: upstreamToken,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      connections: config.UPSTREAM_CONNECTIONS,
+      batchMaxKeys: config.BATCH_MAX_KEYS,
+      batchWindowMs: config.BATCH_WINDOW_MS,
+      retries: config.UPSTREAM_RETRIES,
+      retryBackoffMs: config.UPSTREAM_RETRY_BACKOFF_MS,
+      breakerFailures: config.BREAKER_FAILURES,
+      breakerResetMs: config.BREAKER_RESET_MS,
+      quotaPerSecond: config.UPSTREAM_QUOTA_PER_SECOND,
+      quotaBurst: config.UPSTREAM_QUOTA_BURST,
+    },
     metrics,
-    () => counters.upstreamRequests++,
+    traffic,
+    (ok) => {
+      counters.upstreamRequests++;
+      if (ok) changeFeed.start();
+    },
   );
-  const deps: LookupDeps = { cache, upstream, metrics, counters };
+  const deps: LookupDeps = { cache, upstream, metrics, counters, insights, maxPendingKeys: config.UPSTREAM_MAX_PENDING_KEYS, unknownTtl: config.TTL_UNKNOWN_SECONDS };
+  const spool = new TelemetrySpool({
+    dir: join(config.DATA_DIR, 'spool'),
+    maxBytes: config.SPOOL_MAX_BYTES,
+    retryMs: config.SPOOL_RETRY_MS,
+    deliver: spoolDelivery({ url: config.KSN_UPSTREAM_URL, token: upstreamToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS }, { metrics, counters, traffic, upstream }),
+    onDropped: () => metrics.spoolDropped.inc(),
+    log,
+  });
+  const forwarder = upstream.enabled ? new TelemetryForwarder({ url: config.KSN_UPSTREAM_URL, token: upstreamToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS }) : undefined;
+  const telemetryDeps: TelemetryDeps = { upstream, forwarder, spool, metrics, counters, traffic, maxBodyBytes: config.MAX_BODY_BYTES, log };
   const auth = new DeviceAuthenticator();
   store.onChange(() => auth.reset());
+  const changeFeed: ChangeFeed = new ChangeFeed(upstream, cache, insights, config.CHANGE_FEED_WAIT_SECONDS, log);
 
   await store.loadFromDisk();
   const pulling = store.run();
+  await spool.open();
+  if (upstream.enabled) spool.start();
+  traffic.start();
 
-  const endpoint = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
-    void handle(req, res);
-  });
+  const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE;
+  const timeouts = { requestTimeout: config.REQUEST_TIMEOUT_MS, headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS), keepAliveTimeout: 5_000 };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
+  const endpoint: Server = tls
+    ? createHttpsServer(
+        {
+          ...timeouts,
+          cert: readFileSync(config.TLS_CERT_FILE),
+          key: readFileSync(config.TLS_KEY_FILE),
+          ...(config.TLS_CLIENT_CA_FILE && { ca: readFileSync(config.TLS_CLIENT_CA_FILE), requestCert: true, rejectUnauthorized: true }),
+        },
+        onRequest,
+      )
+    : createServer(timeouts, onRequest);
   endpoint.maxHeadersCount = 64;
+  let draining = false;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const end = metrics.requestDuration.startTimer();
     let route: Route = 'unmatched';
+    if (draining) res.setHeader('connection', 'close');
     try {
       const url = req.url ?? '';
       // Never an open proxy: only origin-form paths of our own API.
@@ -78,8 +151,13 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
         if (req.method !== 'POST') throw new HttpError('method_not_allowed', 'use POST', undefined, { allow: 'POST' });
         const index = requireSnapshot();
         const caller = auth.authenticate(req, index);
-        const { module, keys } = parseLookup(await readJson(req, config.MAX_BODY_BYTES));
-        sendJson(res, 200, { results: await lookup(deps, caller, index, module, keys) });
+        const body = await readJson(req, config.MAX_BODY_BYTES);
+        if (isTierLookup(body)) {
+          sendJson(res, 200, { results: await tierLookup(deps, parseTierLookup(body)) });
+        } else {
+          const { module, keys } = parseLookup(body);
+          sendJson(res, 200, { results: await lookup(deps, caller, index, module, keys) });
+        }
       } else if (path.startsWith('/v1/files/')) {
         route = 'file';
         if (req.method !== 'GET') throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
@@ -97,11 +175,28 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
         const index = requireSnapshot();
         const caller = auth.authenticate(req, index);
         sendJson(res, 200, { deviceId: caller.deviceId, groupId: caller.groupId, snapshotVersion: index.version, policy: caller.policy });
+      } else if (path === '/v1/telemetry') {
+        route = 'telemetry';
+        if (req.method !== 'POST') throw new HttpError('method_not_allowed', 'use POST', undefined, { allow: 'POST' });
+        const caller = auth.authenticate(req, requireSnapshot());
+        await handleTelemetry(telemetryDeps, caller, req, res);
+      } else if (path === '/v1/token/refresh') {
+        route = 'token';
+        if (req.method !== 'POST') throw new HttpError('method_not_allowed', 'use POST', undefined, { allow: 'POST' });
+        await handleTokenRefresh({ securityCenterUrl: config.SECURITY_CENTER_URL, apiKey: config.PROXY_API_KEY, maxBodyBytes: config.MAX_BODY_BYTES }, req, res);
+      } else if (path === '/v1/changes') {
+        // Tiering: a branch proxy follows the change feed through this one.
+        route = 'changes';
+        if (req.method !== 'GET') throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
+        auth.authenticate(req, requireSnapshot());
+        await relayChanges(new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), res);
       } else {
         throw new HttpError('not_found', 'no such route');
       }
     } catch (e) {
-      if (e instanceof HttpError) sendError(res, e);
+      if (res.headersSent) res.destroy();
+      else if (e instanceof HttpError) sendError(res, e);
+      else if (e instanceof ProxyError) sendJson(res, e.status, { error: e.code, message: e.message }, e.headers);
       else {
         log.error('request failed', { route, error: e as Error });
         sendError(res, new HttpError('internal_error', 'internal error'));
@@ -118,26 +213,26 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     return index;
   }
 
-  const admin = createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': metrics.registry.contentType });
-          res.end(text);
-        },
-        (e: unknown) => sendError(res, new HttpError('internal_error', String(e))),
-      );
-    } else if (path === '/healthz') {
-      sendJson(res, 200, { status: 'ok' });
-    } else if (path === '/readyz') {
-      const index = store.current;
-      if (index) sendJson(res, 200, { status: 'ready', snapshotVersion: index.version, snapshotAgeSeconds: Math.round((Date.now() - index.generatedAt) / 1000) });
-      else sendJson(res, 503, { error: 'unavailable', message: 'no policy snapshot loaded yet' });
-    } else {
-      sendError(res, new HttpError('not_found', 'no such route'));
+  async function relayChanges(query: URLSearchParams, res: ServerResponse): Promise<void> {
+    if (!upstream.enabled) throw new HttpError('not_found', 'private mode: no upstream change feed');
+    const since = query.get('since') ?? '';
+    const wait = Number(query.get('wait') ?? '0');
+    if (!/^\d{0,15}$/.test(since)) throw new HttpError('invalid_request', 'since must be a cursor from this feed', 'since');
+    if (!Number.isInteger(wait) || wait < 0 || wait > 60) throw new HttpError('invalid_request', 'wait must be 0 to 60 seconds', 'wait');
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    try {
+      const page = await upstream.changes(since, wait, abort.signal);
+      if (page === undefined) throw new HttpError('not_found', 'the upstream has no change feed');
+      sendJson(res, 200, page);
+    } catch (e) {
+      if (e instanceof HttpError) throw e;
+      if (abort.signal.aborted) return;
+      throw new HttpError('upstream_error', 'the upstream change feed failed');
     }
-  });
+  }
+
+  const admin = createAdminServer(metrics, store, () => draining);
 
   await listen(endpoint, config.PORT, config.HOST);
   await listen(admin, config.ADMIN_PORT, config.ADMIN_HOST);
@@ -147,30 +242,49 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     apiKey: config.PROXY_API_KEY,
     intervalMs: config.HEARTBEAT_INTERVAL_MS,
     counters,
+    insights,
+    traffic,
     describe: () => ({ instanceId, version: VERSION, snapshotVersion: store.current?.version ?? 0, cacheEntries: cache.size }),
     log,
   });
   heartbeats.start();
 
   return {
-    endpointUrl: serverUrl(endpoint),
+    endpointUrl: serverUrl(endpoint, tls ? 'https' : 'http'),
     adminUrl: serverUrl(admin),
     store,
     cache,
     metrics,
+    upstream,
+    spool,
+    traffic,
+    heartbeats,
+    changeFeed,
     async close() {
+      draining = true;
       store.stop();
+      await changeFeed.stop();
+      // Stop accepting; in-flight requests finish (server.close waits for them).
+      await closeServer(endpoint);
+      await spool.close();
+      await traffic.close();
       await heartbeats.stop();
-      await Promise.all([closeServer(endpoint), closeServer(admin)]);
+      await closeServer(admin);
+      forwarder?.close();
       await upstream.close();
       await pulling;
     },
   };
 }
 
+/** Stops accepting and resolves once in-flight requests are answered (keep-alive connections are closed as they go idle). */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const sweep = setInterval(() => server.closeIdleConnections(), 25);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

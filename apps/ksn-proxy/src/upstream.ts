@@ -1,10 +1,16 @@
-import { compile, UpstreamLookupResponse, type UpstreamVerdict } from '@ksn/contracts';
+import { ChangesResponse, compile, UpstreamLookupResponse, type UpstreamVerdict } from '@ksn/contracts';
 import { Pool } from 'undici';
+import { CircuitBreaker } from './breaker';
 import type { ProxyMetrics } from './metrics';
+import { TokenBucket } from './quota';
+import type { TrafficLog } from './traffic';
+
+/** Why an upstream question failed: `open` (circuit breaker) and `quota` are refused without asking. */
+export type UpstreamErrorKind = 'timeout' | 'error' | 'open' | 'quota';
 
 export class UpstreamError extends Error {
   constructor(
-    readonly kind: 'timeout' | 'error',
+    readonly kind: UpstreamErrorKind,
     message: string,
   ) {
     super(message);
@@ -12,14 +18,23 @@ export class UpstreamError extends Error {
 }
 
 const validResponse = compile(UpstreamLookupResponse);
+const validChanges = compile(ChangesResponse);
 
 export interface UpstreamOptions {
+  /** Empty: private mode, there is no upstream. */
   url: string;
-  apiKey: string;
+  /** Bearer credential sent upstream (an API key, or a device token for a ksn-proxy upstream). */
+  token: string;
   timeoutMs: number;
   connections: number;
   batchMaxKeys: number;
   batchWindowMs: number;
+  retries: number;
+  retryBackoffMs: number;
+  breakerFailures: number;
+  breakerResetMs: number;
+  quotaPerSecond: number;
+  quotaBurst: number;
 }
 
 interface Waiter {
@@ -27,25 +42,50 @@ interface Waiter {
   reject(e: Error): void;
 }
 
+/** Statuses worth another try: the upstream (or something before it) was briefly unable. */
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
 /**
  * The upstream cloud, as the proxy sees it: a keep-alive pool, and lookups that
  * are coalesced (one question per key in flight, however many ask) and packed
  * into batches (misses of concurrent requests share one upstream call).
+ * Every batch passes the quota guard and the circuit breaker, is retried with
+ * backoff on connection errors and 502/503/504, and is written to the traffic log.
  */
 export class Upstream {
-  private readonly pool: Pool;
+  private readonly pool: Pool | undefined;
   private readonly inflight = new Map<string, Promise<UpstreamVerdict>>();
   private queue = new Map<string, Waiter>();
   private timer: NodeJS.Timeout | undefined;
   private readonly headers: Record<string, string>;
+  readonly breaker: CircuitBreaker;
+  readonly quota: TokenBucket;
 
   constructor(
     private readonly opts: UpstreamOptions,
     private readonly metrics: ProxyMetrics,
+    private readonly traffic: TrafficLog,
     private readonly onRequest: (ok: boolean) => void = () => undefined,
   ) {
-    this.pool = new Pool(opts.url, { connections: opts.connections, keepAliveTimeout: 30_000, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
-    this.headers = { 'content-type': 'application/json', ...(opts.apiKey && { authorization: `Bearer ${opts.apiKey}` }) };
+    this.pool = opts.url ? new Pool(opts.url, { connections: opts.connections, keepAliveTimeout: 30_000, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs }) : undefined;
+    this.headers = { 'content-type': 'application/json', ...(opts.token && { authorization: `Bearer ${opts.token}` }) };
+    this.breaker = new CircuitBreaker(opts.breakerFailures, opts.breakerResetMs);
+    this.quota = new TokenBucket(opts.quotaPerSecond, opts.quotaBurst);
+  }
+
+  /** False in private mode: nothing may leave the network. */
+  get enabled(): boolean {
+    return this.pool !== undefined;
+  }
+
+  /** Distinct keys waiting on the upstream (what UPSTREAM_MAX_PENDING_KEYS bounds). */
+  get pendingKeys(): number {
+    return this.inflight.size;
+  }
+
+  isPending(key: string): boolean {
+    return this.inflight.has(key);
   }
 
   /** The verdict for one key; concurrent asks for the same key share one upstream question. */
@@ -78,27 +118,32 @@ export class Upstream {
   }
 
   private async send(batch: Map<string, Waiter>): Promise<void> {
+    const refuse = (err: UpstreamError) => {
+      this.metrics.upstreamRequests.inc({ route: 'lookup', outcome: err.kind });
+      for (const waiter of batch.values()) waiter.reject(err);
+    };
+    if (!this.pool) return refuse(new UpstreamError('error', 'private mode: no upstream'));
+    if (!this.quota.take()) {
+      this.metrics.quotaThrottled.inc();
+      return refuse(new UpstreamError('quota', 'upstream quota spent'));
+    }
+    if (!this.breaker.tryAcquire()) return refuse(new UpstreamError('open', 'circuit breaker open: the upstream failed repeatedly'));
     const body = JSON.stringify({ keys: [...batch.keys()] });
     const end = this.metrics.upstreamDuration.startTimer({ route: 'lookup' });
     try {
-      const res = await this.pool.request({ path: '/v1/lookup', method: 'POST', headers: this.headers, body, signal: AbortSignal.timeout(this.opts.timeoutMs) });
-      const text = await res.body.text();
-      this.metrics.upstreamBytes.inc({ direction: 'sent' }, Buffer.byteLength(body));
-      this.metrics.upstreamBytes.inc({ direction: 'received' }, Buffer.byteLength(text));
-      if (res.statusCode !== 200) throw new UpstreamError('error', `upstream answered ${res.statusCode}`);
-      const parsed = validResponse.validate(JSON.parse(text));
-      if (!parsed.ok) throw new UpstreamError('error', `upstream answer malformed at ${parsed.field}`);
-      const byKey = new Map(parsed.value.results.map((r) => [r.key, r]));
+      const results = await this.withRetries(() => this.ask(this.pool!, body, batch.size));
+      this.breaker.success();
       this.metrics.upstreamRequests.inc({ route: 'lookup', outcome: 'success' });
       this.onRequest(true);
+      const byKey = new Map(results.map((r) => [r.key, r]));
       for (const [key, waiter] of batch) {
         const result = byKey.get(key);
         if (result) waiter.resolve(result);
         else waiter.reject(new UpstreamError('error', 'upstream did not answer for a key'));
       }
     } catch (e) {
-      const timeout = (e as Error).name === 'TimeoutError' || (e as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT' || (e as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT';
-      const err = e instanceof UpstreamError ? e : new UpstreamError(timeout ? 'timeout' : 'error', (e as Error).message);
+      this.breaker.failure();
+      const err = e as UpstreamError;
       this.metrics.upstreamRequests.inc({ route: 'lookup', outcome: err.kind });
       this.onRequest(false);
       for (const waiter of batch.values()) waiter.reject(err);
@@ -107,8 +152,68 @@ export class Upstream {
     }
   }
 
+  /** Retries what is safe to retry (a lookup asks, it changes nothing) with exponential backoff. */
+  private async withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 0; ; n++) {
+      try {
+        return await attempt();
+      } catch (e) {
+        const err = toUpstreamError(e);
+        const retryable = (e as { retryable?: boolean }).retryable === true || RETRYABLE_CODES.has((e as { code?: string }).code ?? '');
+        if (!retryable || n >= this.opts.retries) throw err;
+        await new Promise((r) => setTimeout(r, this.opts.retryBackoffMs * 2 ** n));
+      }
+    }
+  }
+
+  private async ask(pool: Pool, body: string, items: number): Promise<UpstreamVerdict[]> {
+    const res = await pool.request({ path: '/v1/lookup', method: 'POST', headers: this.headers, body, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+    const text = await res.body.text();
+    const sent = Buffer.byteLength(body);
+    const received = Buffer.byteLength(text);
+    this.metrics.upstreamBytes.inc({ direction: 'sent' }, sent);
+    this.metrics.upstreamBytes.inc({ direction: 'received' }, received);
+    this.traffic.record('lookup', items, sent, received);
+    if (res.statusCode !== 200) {
+      throw Object.assign(new UpstreamError('error', `upstream answered ${res.statusCode}`), { retryable: RETRYABLE_STATUS.has(res.statusCode) });
+    }
+    const parsed = validResponse.validate(JSON.parse(text));
+    if (!parsed.ok) throw new UpstreamError('error', `upstream answer malformed at ${parsed.field}`);
+    return parsed.value.results;
+  }
+
+  /**
+   * One long-poll of the upstream's verdict-change feed. Resolves undefined when
+   * the upstream has no feed (404: e.g. an older upstream).
+   */
+  async changes(since: string, waitSeconds: number, signal: AbortSignal): Promise<ChangesResponse | undefined> {
+    if (!this.pool) return undefined;
+    const res = await this.pool.request({
+      path: `/v1/changes?since=${encodeURIComponent(since)}&wait=${waitSeconds}`,
+      method: 'GET',
+      headers: this.headers,
+      signal,
+      headersTimeout: (waitSeconds + 10) * 1000,
+      bodyTimeout: this.opts.timeoutMs,
+    });
+    const text = await res.body.text();
+    if (res.statusCode === 404) return undefined;
+    if (res.statusCode !== 200) throw new UpstreamError('error', `upstream change feed answered ${res.statusCode}`);
+    const parsed = validChanges.validate(JSON.parse(text));
+    if (!parsed.ok) throw new UpstreamError('error', `upstream change feed malformed at ${parsed.field}`);
+    this.traffic.record('changes', parsed.value.changes.length, 0, Buffer.byteLength(text));
+    return parsed.value;
+  }
+
   async close(): Promise<void> {
     this.flush();
-    await this.pool.close();
+    await this.pool?.close();
   }
+}
+
+function toUpstreamError(e: unknown): UpstreamError {
+  if (e instanceof UpstreamError) return e;
+  const code = (e as { code?: string }).code;
+  const timeout = (e as Error).name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+  return new UpstreamError(timeout ? 'timeout' : 'error', (e as Error).message);
 }

@@ -1,5 +1,6 @@
 import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { existsSync } from 'node:fs';
@@ -23,8 +24,8 @@ export function consoleDir(config: Config): string {
 }
 
 /** Builds the application (not listening): used by main.ts and by the API specs. */
-export async function createApp(config: Config, logger: LoggerService | false = new Logger()): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
+export async function createApp(config: Config, logger: LoggerService | false = new Logger(), options: { jobs?: boolean } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), { logger, bodyParser: false, abortOnError: false });
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.enableShutdownHooks();
@@ -44,6 +45,9 @@ export async function createApp(config: Config, logger: LoggerService | false = 
   app.use(express.json({ limit: '1mb', strict: true, type: ['application/json'] }));
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
+  // OpenAPI: the UI at /api/docs, the document at /api/docs-json.
+  SwaggerModule.setup('api/docs', app, () => openApiDocument(app), { jsonDocumentUrl: 'api/docs-json', yamlDocumentUrl: 'api/docs-yaml' });
+
   // The console: static files, and index.html for client-side routes.
   const dir = consoleDir(config);
   app.use(express.static(dir, { index: false, maxAge: '1h', setHeaders: noCacheForIndex }));
@@ -61,6 +65,20 @@ export async function createApp(config: Config, logger: LoggerService | false = 
   await app.init();
   await app.get(BootstrapService).run();
   return app;
+}
+
+/** The OpenAPI document of every route, built from the controllers and the contracts schemas. */
+export function openApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('KSN security-center API')
+    .setDescription(
+      'Management API of the console and protocol of the proxies. Console routes take the session cookie (and X-CSRF-Token on writes) or an API token as a bearer; proxy routes take the proxy API key as a bearer. Errors are {error, message, field?}.',
+    )
+    .setVersion('1')
+    .addCookieAuth('ksn_session')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API token (kt_…) or proxy API key (kp_…)' })
+    .build();
+  return SwaggerModule.createDocument(app, config);
 }
 
 function noCacheForIndex(res: Response, path: string): void {

@@ -1,4 +1,4 @@
-import { bool, int, parseEnv, port, str, type EnvOf } from '@ksn/service-kit';
+import { bool, httpUrl, int, parseEnv, port, str, type EnvOf } from '@ksn/service-kit';
 
 /** Every environment variable security-center reads. Validated once at start-up. */
 export const CONFIG_SPEC = {
@@ -35,6 +35,13 @@ export const CONFIG_SPEC = {
   SESSION_TTL_SECONDS: int({ description: 'Idle lifetime of a console session', default: 8 * 3600, min: 60 }),
   COOKIE_SECURE: bool({ description: 'Mark the session cookie Secure (set when served over HTTPS)', default: false }),
   CONSOLE_DIR: str({ description: 'Directory of the built console (empty: apps/console/dist/browser)', default: '' }),
+  KSN_UPSTREAM_URL: httpUrl({ description: 'Upstream cloud for category sync and reputation details (the cloud emulator by default)', default: 'http://127.0.0.1:13180' }),
+  KSN_UPSTREAM_API_KEY: str({ description: 'Bearer key for the upstream, if it requires one', default: '', secret: true }),
+  UPSTREAM_TIMEOUT_MS: int({ description: 'Timeout of one request to the upstream, ms', default: 5000, min: 100, max: 120_000 }),
+  CATEGORY_SYNC_INTERVAL_SECONDS: int({ description: 'How often the category tree is re-synced from the upstream (0: only at start and on demand)', default: 21600, min: 0 }),
+  JOBS_INTERVAL_SECONDS: int({ description: 'How often background jobs (roll-ups, retention, expiry) run; one instance at a time through a lease', default: 60, min: 1, max: 3600 }),
+  TRAFFIC_RETENTION_DAYS: int({ description: 'Per-minute traffic aggregates are kept this long, then rolled up to hours', default: 30, min: 1, max: 3650 }),
+  TOKEN_REFRESH_GRACE_SECONDS: int({ description: 'How long after expiry a device token may still be refreshed', default: 7 * 86400, min: 0, max: 90 * 86400 }),
   LOG_LEVEL: str({ description: 'debug, info, warn or error', default: 'info', pattern: /^(debug|info|warn|error)$/ }),
 };
 

@@ -8,16 +8,18 @@ export const TEST_ENROLMENT_TOKEN = 'ke_test-enrolment-token-0123456789';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 
 /** A security-center on the given database with known bootstrap secrets (not listening; use supertest). */
-export async function startTestApp(databaseUrl: string, env: Record<string, string> = {}): Promise<INestApplication> {
+export async function startTestApp(databaseUrl: string, env: Record<string, string> = {}, options: { jobs?: boolean } = {}): Promise<INestApplication> {
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     ADMIN_PASSWORD,
     BOOTSTRAP_PROXY_API_KEY: TEST_PROXY_KEY,
     BOOTSTRAP_ENROLMENT_TOKEN: TEST_ENROLMENT_TOKEN,
     CONSOLE_DIR: '/nonexistent',
+    // Nothing listens on the discard port: upstream calls fail fast unless a spec sets its own.
+    KSN_UPSTREAM_URL: 'http://127.0.0.1:9',
     ...env,
   });
-  return createApp(config, false);
+  return createApp(config, false, options);
 }
 
 /** Logs in and returns an agent that sends the session cookie and the CSRF header. */

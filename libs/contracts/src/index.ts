@@ -5,4 +5,5 @@ export * from './upstream';
 export * from './policy';
 export * from './snapshot';
 export * from './management';
+export * from './management-api';
 export * from './validate';

@@ -52,15 +52,38 @@ export const TrafficPoint = Type.Composite([
 ]);
 export type TrafficPoint = Static<typeof TrafficPoint>;
 
+/** Rates derived from counters over a window. */
+export const DashboardRates = Type.Object({
+  lookupsPerSecond: Type.Number(),
+  /** cacheHits / lookups, 0..1 (0 when there were no lookups). */
+  hitRatio: Type.Number(),
+});
+export type DashboardRates = Static<typeof DashboardRates>;
+
+export const ProxyTotals = Type.Object({ proxyId: Type.String(), name: Type.String(), totals: HeartbeatCounters, rates: DashboardRates });
+export type ProxyTotals = Static<typeof ProxyTotals>;
+
+/**
+ * `GET /api/v1/dashboard?minutes=1..43200` or `?range=hour|day|month` (60, 1440, 43200 minutes).
+ * Series buckets: 1 minute up to 2 hours, 15 minutes up to 2 days, 1 hour beyond.
+ */
 export const DashboardResponse = Type.Object({
   proxies: Type.Array(ProxyStatus),
   /** Sums over the window. */
   totals: HeartbeatCounters,
-  /** Per-minute aggregates over the window, oldest first. */
+  /** Aggregates per bucket over the window, oldest first (`minute` is the bucket start). */
   series: Type.Array(TrafficPoint),
   windowMinutes: Type.Integer(),
   devices: Type.Integer(),
   groups: Type.Integer(),
   snapshotVersion: Type.Integer(),
+  // Added in issue 3 (optional only so that older fixtures still type-check; the server always sends them).
+  /** Width of one series point in minutes. */
+  bucketMinutes: Type.Optional(Type.Integer()),
+  rates: Type.Optional(DashboardRates),
+  /** Totals per proxy over the window. */
+  perProxy: Type.Optional(Type.Array(ProxyTotals)),
+  /** Unacknowledged verdict-change alerts. */
+  openAlerts: Type.Optional(Type.Integer()),
 });
 export type DashboardResponse = Static<typeof DashboardResponse>;

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../common/api-error';
 import { ProxiesService } from '../proxies/proxies.service';
+import { UsersService } from '../users/users.service';
 import { ACCESS, readCookie, SESSION_COOKIE, type AccessRule, type AuthedRequest } from './access';
 import { AuthService } from './auth.service';
 
@@ -15,6 +16,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
     private readonly proxies: ProxiesService,
+    private readonly users: UsersService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,11 +37,23 @@ export class AccessGuard implements CanActivate {
         return true;
       }
       case 'roles': {
+        // Automation: an API token in the Authorization header (no cookie, so no CSRF to fear).
+        const apiToken = bearer(req);
+        if (apiToken !== undefined) {
+          const principal = await this.users.authenticateToken(apiToken);
+          if (!principal) throw new ApiError('unauthorized', 'unknown or expired API token');
+          req.auth.actor = `token:${principal.name}`;
+          req.auth.role = principal.role;
+          if (!rule.roles.includes(principal.role)) throw new ApiError('forbidden', `requires role ${rule.roles.join(' or ')}`);
+          return true;
+        }
         const token = readCookie(req, SESSION_COOKIE);
         const session = token ? await this.auth.resolveSession(token) : undefined;
         if (!session) throw new ApiError('unauthorized', 'log in first');
         req.auth.user = session.user;
         req.auth.csrfToken = session.csrfToken;
+        req.auth.actor = session.user.username;
+        req.auth.role = session.user.role;
         if (!SAFE_METHODS.has(req.method) && !sameSecret(req.headers['x-csrf-token'], session.csrfToken)) {
           throw new ApiError('csrf_failed', 'missing or wrong X-CSRF-Token header');
         }

@@ -22,6 +22,9 @@ export interface AuthContext {
   user?: User;
   csrfToken?: string;
   proxy?: ProxyEntity;
+  /** Who acts, for the audit log: the username, or `token:<name>` for an API token. */
+  actor?: string;
+  role?: Role;
 }
 export type AuthedRequest = Request & { auth: AuthContext };
 
@@ -41,4 +44,9 @@ export function readCookie(req: Request, name: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The audit name of whoever made the request (set by the guard on every console route). */
+export function actorOf(req: AuthedRequest): string {
+  return req.auth.actor ?? 'system';
 }

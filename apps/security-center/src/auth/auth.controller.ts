@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { LoginRequest, type Me } from '@ksn/contracts';
+import { LoginRequest, Me } from '@ksn/contracts';
+import { Api } from '../common/openapi';
 import type { Response } from 'express';
 import { SchemaPipe } from '../common/schema.pipe';
 import { CONFIG, type Config } from '../config';
@@ -16,6 +17,7 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
+  @Api({ summary: 'Log in: sets the HttpOnly SameSite=Strict session cookie', body: LoginRequest, response: Me })
   async login(@Body(new SchemaPipe(LoginRequest)) body: LoginRequest, @Res({ passthrough: true }) res: Response): Promise<Me> {
     const { token, me, expiresAt } = await this.auth.login(body.username, body.password);
     res.cookie(SESSION_COOKIE, token, {
@@ -29,13 +31,15 @@ export class AuthController {
   }
 
   @Get('me')
+  @Api({ summary: 'Who is logged in, with the CSRF token to send back on writes', response: Me })
   me(@Req() req: AuthedRequest): Me {
-    const user = req.auth.user!;
-    return { username: user.username, role: user.role, csrfToken: req.auth.csrfToken! };
+    // API tokens have no session, hence no CSRF token.
+    return { username: req.auth.actor!, role: req.auth.role!, csrfToken: req.auth.csrfToken ?? '' };
   }
 
   @Post('logout')
   @HttpCode(204)
+  @Api({ summary: 'Log out: the session is revoked server-side' })
   async logout(@Req() req: AuthedRequest, @Res({ passthrough: true }) res: Response): Promise<void> {
     const token = readCookie(req, SESSION_COOKIE);
     if (token) await this.auth.logout(token);

@@ -11,9 +11,23 @@ import { Session } from '../auth/session.entity';
 import { User } from '../auth/user.entity';
 import { SnapshotState } from '../snapshot/snapshot-state.entity';
 import { Initial1795700000000 } from './migrations/1795700000000-initial';
+import { Management1795800000000 } from './migrations/1795800000000-management';
+import { OverrideEntity } from '../overrides/override.entity';
+import { UnknownObject, UnknownObjectDevice } from '../unknown-objects/unknown-object.entity';
+import { VerdictAlert } from '../unknown-objects/verdict-alert.entity';
+import { RuleHit } from '../policies/rule-hit.entity';
+import { TrafficLog } from '../proxies/traffic-log.entity';
+import { TrafficHour } from '../proxies/traffic-hour.entity';
+import { CategoryTree } from '../categories/category-tree.entity';
+import { JobLease } from '../jobs/job-lease.entity';
+import { AuditEntry } from '../audit/audit-entry.entity';
+import { ApiToken } from '../users/api-token.entity';
 
-export const ENTITIES = [User, Session, AdminGroup, Device, EnrolmentToken, SigningKey, ProxyEntity, TrafficMinute, SnapshotState];
-export const MIGRATIONS = [Initial1795700000000];
+export const ENTITIES = [
+  User, Session, AdminGroup, Device, EnrolmentToken, SigningKey, ProxyEntity, TrafficMinute, SnapshotState,
+  OverrideEntity, UnknownObject, UnknownObjectDevice, VerdictAlert, RuleHit, TrafficLog, TrafficHour, CategoryTree, JobLease, AuditEntry, ApiToken,
+];
+export const MIGRATIONS = [Initial1795700000000, Management1795800000000];
 
 export interface DatabaseOptions {
   url: string;

@@ -21,7 +21,7 @@ describeEachEngine('database schema', (db) => {
   it('migrations are recorded and not run twice', async () => {
     expect(await ds.showMigrations()).toBe(false);
     const ran = await ds.query('SELECT name FROM migrations');
-    expect((ran as { name: string }[]).map((r) => r.name)).toEqual(['Initial1795700000000']);
+    expect((ran as { name: string }[]).map((r) => r.name)).toEqual(['Initial1795700000000', 'Management1795800000000']);
   });
 
   it('round-trips JSON policies and bigint counters', async () => {

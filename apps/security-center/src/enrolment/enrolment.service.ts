@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { TokenResponse } from '@ksn/contracts';
-import { generateSigningKey, importPrivateKey, signDeviceToken } from '@ksn/device-auth';
+import type { CreatedEnrolmentToken, CreateEnrolmentTokenRequest, EnrolmentTokenView, SigningKeyView, TokenResponse } from '@ksn/contracts';
+import { decodeDeviceToken, generateSigningKey, importPrivateKey, importPublicKey, signDeviceToken, verifyDeviceToken } from '@ksn/device-auth';
 import type { KeyObject } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { ApiError } from '../common/api-error';
+import { found } from '../common/query';
+import { AdminGroup } from '../groups/group.entity';
 import { newSecret, sha256 } from '../common/crypto';
 import { CONFIG, type Config } from '../config';
 import { nowIso } from '../database/columns';
@@ -20,6 +23,7 @@ export class EnrolmentService {
   constructor(
     private readonly db: DataSource,
     private readonly snapshots: SnapshotService,
+    private readonly audit: AuditService,
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
@@ -80,10 +84,103 @@ export class EnrolmentService {
     return this.issue(signer, device);
   }
 
+  // ─── Enrolment tokens (console) ───
+
+  async listTokens(): Promise<EnrolmentTokenView[]> {
+    const rows = await this.db.getRepository(EnrolmentToken).find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    return rows.map(tokenView);
+  }
+
+  /** Creates an enrolment token for a group; the token is in this answer only (stored hashed). */
+  async createTokenFor(actor: string, req: CreateEnrolmentTokenRequest): Promise<CreatedEnrolmentToken> {
+    if (req.expiresAt !== undefined && Date.parse(req.expiresAt) <= Date.now()) throw new ApiError('invalid_request', 'expiresAt is in the past', 'expiresAt');
+    const token = newSecret('ke_');
+    const row: EnrolmentToken = {
+      id: randomUUID(),
+      tokenHash: sha256(token),
+      groupId: req.groupId,
+      label: req.label,
+      expiresAt: req.expiresAt === undefined ? null : new Date(req.expiresAt).toISOString(),
+      maxUses: req.maxUses ?? null,
+      uses: 0,
+      createdAt: nowIso(),
+    };
+    await this.db.transaction(async (tx) => {
+      found(await tx.findOneBy(AdminGroup, { id: req.groupId }), 'group', 'groupId');
+      await tx.insert(EnrolmentToken, row);
+      await this.audit.record(tx, { actor, action: 'enrolment-token.create', objectType: 'enrolment-token', objectId: row.id, after: tokenView(row) });
+    });
+    return { ...tokenView(row), token };
+  }
+
+  async deleteToken(actor: string, id: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const row = found(await tx.findOneBy(EnrolmentToken, { id }), 'enrolment token');
+      await tx.delete(EnrolmentToken, { id });
+      await this.audit.record(tx, { actor, action: 'enrolment-token.delete', objectType: 'enrolment-token', objectId: id, before: tokenView(row) });
+    });
+  }
+
+  // ─── Signing keys ───
+
+  async listKeys(): Promise<SigningKeyView[]> {
+    const rows = await this.db.getRepository(SigningKey).find({ order: { createdAt: 'ASC' } });
+    return rows.map(keyView);
+  }
+
+  /**
+   * New signing key; the old one stops signing but stays in the snapshot until the last token
+   * it signed has expired, and token refresh still accepts its tokens: nobody is locked out.
+   */
+  async rotateKey(actor: string): Promise<SigningKeyView> {
+    const pair = generateSigningKey(randomUUID());
+    const now = nowIso();
+    const row: SigningKey = { kid: pair.kid, privateKey: pair.privateKey, publicKey: pair.publicKey, createdAt: now, retiredAt: null };
+    await this.db.transaction(async (tx) => {
+      const retiring = await tx.findBy(SigningKey, { retiredAt: IsNull() });
+      await tx.update(SigningKey, { retiredAt: IsNull() }, { retiredAt: now });
+      await tx.insert(SigningKey, row);
+      await this.audit.record(tx, { actor, action: 'signing-key.rotate', objectType: 'signing-key', objectId: pair.kid, before: { active: retiring.map((k) => k.kid) }, after: { active: [pair.kid] } });
+      await this.snapshots.bump(tx);
+    });
+    return keyView(row);
+  }
+
+  // ─── Token refresh (proxy on behalf of a device) ───
+
+  /**
+   * A new token for the same device in its current group. The old token must carry our
+   * signature (by any key we still hold) and may have expired at most the grace period ago.
+   */
+  async refresh(token: string): Promise<TokenResponse> {
+    const claims = decodeDeviceToken(token);
+    if (!claims) throw new ApiError('invalid_token', 'not a device token', 'token');
+    const key = await this.db.getRepository(SigningKey).findOneBy({ kid: claims.kid });
+    if (!key) throw new ApiError('invalid_token', 'token not issued by this security center', 'token');
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const verified = verifyDeviceToken(token, new Map([[key.kid, importPublicKey(key.publicKey)]]), nowSeconds - this.config.TOKEN_REFRESH_GRACE_SECONDS);
+    if (!verified.ok) {
+      throw new ApiError('invalid_token', verified.reason === 'expired' ? 'token expired too long ago; enrol again' : 'token not issued by this security center', 'token');
+    }
+    const device = await this.db.getRepository(Device).findOneBy({ id: claims.sub });
+    if (!device) throw new ApiError('invalid_token', 'unknown device', 'token');
+    if (device.revokedAt !== null) throw new ApiError('device_revoked', 'this device has been revoked');
+    await this.db.getRepository(Device).update({ id: device.id }, { lastSeenAt: nowIso() });
+    return this.issue(await this.activeSigner(), device);
+  }
+
   private issue(signer: { kid: string; key: KeyObject }, device: Device): TokenResponse {
     const iat = Math.floor(Date.now() / 1000);
     const exp = iat + this.config.DEVICE_TOKEN_TTL_SECONDS;
     const token = signDeviceToken(signer.key, { kid: signer.kid, sub: device.id, grp: device.groupId, iat, exp });
     return { token, deviceId: device.id, groupId: device.groupId, expiresAt: new Date(exp * 1000).toISOString() };
   }
+}
+
+function tokenView(t: EnrolmentToken): EnrolmentTokenView {
+  return { id: t.id, label: t.label, groupId: t.groupId, expiresAt: t.expiresAt, maxUses: t.maxUses, uses: t.uses, createdAt: t.createdAt };
+}
+
+function keyView(k: SigningKey): SigningKeyView {
+  return { kid: k.kid, publicKey: k.publicKey, createdAt: k.createdAt, retiredAt: k.retiredAt, active: k.retiredAt === null };
 }

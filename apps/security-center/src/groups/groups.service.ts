@@ -1,27 +1,155 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import type { CreateGroupRequest, GroupView, UpdateGroupRequest } from '@ksn/contracts';
 import { randomUUID } from 'node:crypto';
-import { IsNull, Repository } from 'typeorm';
+import { DataSource, In, IsNull, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { ApiError } from '../common/api-error';
+import { found } from '../common/query';
 import { nowIso } from '../database/columns';
+import { Device } from '../devices/device.entity';
+import { EnrolmentToken } from '../enrolment/enrolment-token.entity';
+import { SnapshotService } from '../snapshot/snapshot.service';
 import { AdminGroup } from './group.entity';
 
 export const DEFAULT_GROUP_NAME = 'Managed devices';
 
+/** What the audit log keeps of a group (the policy has its own entries). */
+const auditView = (g: AdminGroup) => ({ name: g.name, parentId: g.parentId, version: g.version });
+
+/** Administration groups: a tree with one root; devices belong to exactly one group. */
 @Injectable()
 export class GroupsService {
-  constructor(@InjectRepository(AdminGroup) private readonly groups: Repository<AdminGroup>) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly snapshots: SnapshotService,
+    private readonly audit: AuditService,
+  ) {}
 
   /** The root group devices enrol into by default; created with the built-in policy on first start. */
   async ensureDefaultGroup(): Promise<AdminGroup> {
-    const existing = await this.groups.findOne({ where: { parentId: IsNull() }, order: { createdAt: 'ASC' } });
+    const repo = this.db.getRepository(AdminGroup);
+    const existing = await repo.findOne({ where: { parentId: IsNull() }, order: { createdAt: 'ASC' } });
     if (existing) return existing;
     const now = nowIso();
-    const group = this.groups.create({ id: randomUUID(), name: DEFAULT_GROUP_NAME, parentId: null, policy: { locked: [] }, version: 1, createdAt: now, updatedAt: now });
-    await this.groups.insert(group);
+    const group = repo.create({ id: randomUUID(), name: DEFAULT_GROUP_NAME, parentId: null, policy: { locked: [] }, version: 1, createdAt: now, updatedAt: now });
+    await repo.insert(group);
     return group;
   }
 
   count(): Promise<number> {
-    return this.groups.count();
+    return this.db.getRepository(AdminGroup).count();
   }
+
+  async list(): Promise<GroupView[]> {
+    const [groups, counts] = await Promise.all([
+      this.db.getRepository(AdminGroup).find({ order: { createdAt: 'ASC', id: 'ASC' } }),
+      this.deviceCounts(),
+    ]);
+    return groups.map((g) => toView(g, counts.get(g.id) ?? 0));
+  }
+
+  async get(id: string): Promise<GroupView> {
+    const group = found(await this.db.getRepository(AdminGroup).findOneBy({ id }), 'group');
+    return toView(group, (await this.deviceCounts([id])).get(id) ?? 0);
+  }
+
+  async create(actor: string, req: CreateGroupRequest): Promise<GroupView> {
+    const group = await this.db.transaction(async (tx) => {
+      found(await tx.findOneBy(AdminGroup, { id: req.parentId }), 'parent group', 'parentId');
+      const now = nowIso();
+      const g: AdminGroup = { id: randomUUID(), name: req.name, parentId: req.parentId, policy: { locked: [] }, version: 1, createdAt: now, updatedAt: now };
+      await tx.insert(AdminGroup, g);
+      await this.audit.record(tx, { actor, action: 'group.create', objectType: 'group', objectId: g.id, after: auditView(g) });
+      await this.snapshots.bump(tx);
+      return g;
+    });
+    return toView(group, 0);
+  }
+
+  /** Rename and/or move. A stale version is a 409; moving under its own subtree a 400. */
+  async update(actor: string, id: string, req: UpdateGroupRequest): Promise<GroupView> {
+    await this.db.transaction(async (tx) => {
+      const group = found(await tx.findOneBy(AdminGroup, { id }), 'group');
+      if (req.parentId !== undefined && req.parentId !== group.parentId) {
+        if (group.parentId === null) throw new ApiError('invalid_request', 'the root group cannot be moved', 'parentId');
+        found(await tx.findOneBy(AdminGroup, { id: req.parentId }), 'parent group', 'parentId');
+        const subtree = await this.subtreeIds(tx, id);
+        if (subtree.includes(req.parentId)) throw new ApiError('invalid_request', 'a group cannot move under itself or its subgroups', 'parentId');
+      }
+      const changes = { ...(req.name !== undefined && { name: req.name }), ...(req.parentId !== undefined && { parentId: req.parentId }) };
+      await this.bumpVersion(tx, id, req.version, changes);
+      const after = { ...group, ...changes, version: group.version + 1 };
+      await this.audit.record(tx, { actor, action: req.parentId !== undefined && req.parentId !== group.parentId ? 'group.move' : 'group.update', objectType: 'group', objectId: id, before: auditView(group), after: auditView(after) });
+      await this.snapshots.bump(tx);
+    });
+    return this.get(id);
+  }
+
+  /**
+   * Deletes a group. Without `cascade` it must be empty (no subgroups, no devices): else 409.
+   * With `cascade` its whole subtree goes; the devices in it are revoked (proxies refuse them
+   * at the next snapshot) and kept, for the record, in the deleted group's parent.
+   */
+  async delete(actor: string, id: string, cascade: boolean): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const group = found(await tx.findOneBy(AdminGroup, { id }), 'group');
+      if (group.parentId === null) throw new ApiError('conflict', 'the root group cannot be deleted');
+      const subtree = await this.subtreeIds(tx, id);
+      const devices = await tx.countBy(Device, { groupId: In(subtree) });
+      if (!cascade && (subtree.length > 1 || devices > 0)) {
+        throw new ApiError('conflict', `group is not empty (${subtree.length - 1} subgroups, ${devices} devices); delete with ?cascade=true`);
+      }
+      const now = nowIso();
+      if (devices > 0) {
+        await tx.update(Device, { groupId: In(subtree), revokedAt: IsNull() }, { revokedAt: now });
+        await tx.update(Device, { groupId: In(subtree) }, { groupId: group.parentId, groupChangedAt: now });
+      }
+      await tx.delete(EnrolmentToken, { groupId: In(subtree) });
+      // Children first is not needed (no foreign keys), but keep the tree valid at every step anyway.
+      await tx.delete(AdminGroup, { id: In(subtree) });
+      await this.audit.record(tx, { actor, action: 'group.delete', objectType: 'group', objectId: id, before: { ...auditView(group), subgroups: subtree.length - 1, devices }, after: cascade ? { cascade: true, revokedDevices: devices } : null });
+      await this.snapshots.bump(tx);
+    });
+  }
+
+  /** Optimistic concurrency: the update applies only to the version the caller read. */
+  async bumpVersion(tx: EntityManager, id: string, version: number, changes: Partial<AdminGroup>): Promise<void> {
+    const result = await tx
+      .createQueryBuilder()
+      .update(AdminGroup)
+      .set({ ...changes, version: () => 'version + 1', updatedAt: nowIso() })
+      .where('id = :id AND version = :version', { id, version })
+      .execute();
+    if ((result.affected ?? 0) === 0) {
+      const current = await tx.findOneBy(AdminGroup, { id });
+      if (!current) throw new ApiError('not_found', 'group not found');
+      throw new ApiError('conflict', `the group was changed by someone else (version ${current.version}, you sent ${version}); reload and retry`, 'version');
+    }
+  }
+
+  /** The group and all its descendants. */
+  async subtreeIds(tx: EntityManager, id: string): Promise<string[]> {
+    const all = await tx.find(AdminGroup, { select: ['id', 'parentId'] });
+    const children = new Map<string, string[]>();
+    for (const g of all) if (g.parentId !== null) children.set(g.parentId, [...(children.get(g.parentId) ?? []), g.id]);
+    const out: string[] = [];
+    const stack = [id];
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      out.push(next);
+      stack.push(...(children.get(next) ?? []));
+    }
+    return out;
+  }
+
+  private async deviceCounts(ids?: string[]): Promise<Map<string, number>> {
+    const qb = this.db.getRepository(Device).createQueryBuilder('d').select('d.groupId', 'groupId').addSelect('COUNT(*)', 'n').groupBy('d.groupId');
+    if (ids) qb.where('d.groupId IN (:...ids)', { ids });
+    const rows = await qb.getRawMany<{ groupId: string; n: string | number }>();
+    return new Map(rows.map((r) => [r.groupId, Number(r.n)]));
+  }
+}
+
+function toView(g: AdminGroup, deviceCount: number): GroupView {
+  return { id: g.id, name: g.name, parentId: g.parentId, version: g.version, deviceCount, createdAt: g.createdAt, updatedAt: g.updatedAt };
 }

@@ -1,6 +1,12 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+
+/** How long a scrape waits for the database probe. */
+const PROBE_TIMEOUT_MS = 2000;
 
 /** One registry per process (no prom-client globals), with the HTTP metrics of the API. */
+@Injectable()
 export class Metrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
@@ -17,7 +23,32 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(db: DataSource) {
     collectDefaultMetrics({ register: this.registry, prefix: 'ksn_security_center_' });
+    // Computed at scrape time (no timer): 1 when the database answers, else 0. Alert rules use it.
+    new Gauge({
+      name: 'ksn_sc_database_up',
+      help: 'Whether the database answered a probe at scrape time (1) or not (0)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await probe(db)) ? 1 : 0);
+      },
+    });
+  }
+}
+
+/** `SELECT 1` with a deadline: true when the database answers. */
+export async function probe(db: DataSource): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('database probe timed out')), PROBE_TIMEOUT_MS);
+    });
+    await Promise.race([db.query('SELECT 1'), deadline]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }

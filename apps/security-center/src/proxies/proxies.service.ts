@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { COUNTER_NAMES, type Heartbeat, type ProxyStatus } from '@ksn/contracts';
+import { COUNTER_NAMES, type CreatedProxy, type Heartbeat, type HeartbeatRuleHit, type HeartbeatTraffic, type ProxyDetail, type ProxyStatus, type TrafficLogEntry } from '@ksn/contracts';
 import { randomUUID } from 'node:crypto';
-import { DataSource, Repository, type EntityManager } from 'typeorm';
+import { DataSource, MoreThanOrEqual, Repository, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { newSecret, sha256 } from '../common/crypto';
+import { found } from '../common/query';
 import { nowIso } from '../database/columns';
+import { RuleHit } from '../policies/rule-hit.entity';
+import { SnapshotService } from '../snapshot/snapshot.service';
+import { UnknownObjectsService } from '../unknown-objects/unknown-objects.service';
 import { ProxyEntity } from './proxy.entity';
+import { TrafficLog } from './traffic-log.entity';
 import { TrafficMinute } from './traffic-minute.entity';
 
 /** A proxy counts as connected when it sent a heartbeat within this window. */
@@ -16,7 +22,59 @@ export class ProxiesService {
   constructor(
     @InjectRepository(ProxyEntity) private readonly proxies: Repository<ProxyEntity>,
     private readonly db: DataSource,
+    private readonly unknown: UnknownObjectsService,
+    private readonly snapshots: SnapshotService,
+    private readonly audit: AuditService,
   ) {}
+
+  /** Console: registers a proxy and returns its API key once. */
+  async register(actor: string, name: string): Promise<CreatedProxy> {
+    const apiKey = newSecret('kp_');
+    const id = randomUUID();
+    await this.db.transaction(async (tx) => {
+      await tx.insert(ProxyEntity, { id, name, apiKeyHash: sha256(apiKey), createdAt: nowIso(), lastHeartbeatAt: null, instanceId: null, version: null, snapshotVersion: null, cacheEntries: null });
+      await this.audit.record(tx, { actor, action: 'proxy.create', objectType: 'proxy', objectId: id, after: { name } });
+    });
+    return { id, name, apiKey };
+  }
+
+  async remove(actor: string, id: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const proxy = found(await tx.findOneBy(ProxyEntity, { id }), 'proxy');
+      await tx.delete(ProxyEntity, { id });
+      await this.audit.record(tx, { actor, action: 'proxy.delete', objectType: 'proxy', objectId: id, before: { name: proxy.name } });
+    });
+  }
+
+  /** Health as the console's connectivity self-test shows it, derived from heartbeats. */
+  async detail(id: string, now = Date.now()): Promise<ProxyDetail> {
+    const p = found(await this.proxies.findOneBy({ id }), 'proxy');
+    const current = await this.snapshots.version();
+    const last = p.lastHeartbeatAt === null ? null : Date.parse(p.lastHeartbeatAt);
+    const connected = last !== null && now - last < CONNECTED_WINDOW_MS;
+    return {
+      id: p.id,
+      name: p.name,
+      createdAt: p.createdAt,
+      instanceId: p.instanceId,
+      version: p.version,
+      lastHeartbeatAt: p.lastHeartbeatAt,
+      snapshotVersion: p.snapshotVersion,
+      currentSnapshotVersion: current,
+      cacheEntries: p.cacheEntries,
+      connected,
+      upToDate: connected && p.snapshotVersion === current,
+      secondsSinceHeartbeat: last === null ? null : Math.max(0, Math.floor((now - last) / 1000)),
+    };
+  }
+
+  /** The traffic log of one proxy over the last `minutes`, oldest first. */
+  async traffic(id: string, minutes: number, now = Date.now()): Promise<TrafficLogEntry[]> {
+    found(await this.proxies.findOneBy({ id }), 'proxy');
+    const since = new Date(Math.floor(now / 60_000) * 60_000 - (minutes - 1) * 60_000).toISOString();
+    const rows = await this.db.getRepository(TrafficLog).find({ where: { proxyId: id, minute: MoreThanOrEqual(since) }, order: { minute: 'ASC', kind: 'ASC' } });
+    return rows.map((r) => ({ minute: r.minute, kind: r.kind, requests: r.requests, items: r.items, bytesSent: r.bytesSent, bytesReceived: r.bytesReceived }));
+  }
 
   /** Registers a proxy; returns its API key, which is shown once and stored only hashed. */
   async create(name: string, apiKey = newSecret('kp_')): Promise<{ proxy: ProxyEntity; apiKey: string }> {
@@ -64,6 +122,10 @@ export class ProxiesService {
           if (!(await addToMinute(tx, proxy.id, minute, beat))) throw e;
         }
       }
+      await this.unknown.ingestUnknown(tx, beat.unknownObjects ?? []);
+      await this.unknown.ingestChanges(tx, proxy.id, beat.verdictChanges ?? []);
+      await addRuleHits(tx, beat.ruleHits ?? [], now.toISOString());
+      await addTraffic(tx, proxy.id, beat.traffic ?? []);
     });
   }
 
@@ -92,4 +154,35 @@ async function addToMinute(tx: EntityManager, proxyId: string, minute: string, b
     .where('proxyId = :proxyId AND minute = :minute', { proxyId, minute })
     .execute();
   return (result.affected ?? 0) > 0;
+}
+
+/** Adds to counters with insert-if-missing then an atomic increment: correct under concurrent beats on any engine. */
+async function addRuleHits(tx: EntityManager, hits: readonly HeartbeatRuleHit[], at: string): Promise<void> {
+  for (const h of hits) {
+    await tx.createQueryBuilder().insert().into(RuleHit).values({ ruleId: h.ruleId, groupId: h.groupId, hits: 0, lastHitAt: null }).orIgnore().execute();
+    await tx
+      .createQueryBuilder()
+      .update(RuleHit)
+      .set({ hits: () => `${tx.connection.driver.escape('hits')} + :n`, lastHitAt: at, groupId: h.groupId })
+      .setParameters({ n: h.hits })
+      .where('ruleId = :ruleId', { ruleId: h.ruleId })
+      .execute();
+  }
+}
+
+const TRAFFIC_FIELDS = ['requests', 'items', 'bytesSent', 'bytesReceived'] as const;
+
+async function addTraffic(tx: EntityManager, proxyId: string, entries: readonly HeartbeatTraffic[]): Promise<void> {
+  const esc = (name: string) => tx.connection.driver.escape(name);
+  for (const t of entries) {
+    const minute = new Date(Math.floor(Date.parse(t.minute) / 60_000) * 60_000).toISOString();
+    await tx.createQueryBuilder().insert().into(TrafficLog).values({ proxyId, minute, kind: t.kind, requests: 0, items: 0, bytesSent: 0, bytesReceived: 0 }).orIgnore().execute();
+    await tx
+      .createQueryBuilder()
+      .update(TrafficLog)
+      .set(Object.fromEntries(TRAFFIC_FIELDS.map((f) => [f, () => `${esc(f)} + :${f}`])))
+      .setParameters({ requests: t.requests, items: t.items, bytesSent: t.bytesSent, bytesReceived: t.bytesReceived })
+      .where('proxyId = :proxyId AND minute = :minute AND kind = :kind', { proxyId, minute, kind: t.kind })
+      .execute();
+  }
 }

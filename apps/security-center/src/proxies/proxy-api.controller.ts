@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import { Heartbeat } from '@ksn/contracts';
+import { Heartbeat, Snapshot } from '@ksn/contracts';
+import { Api } from '../common/openapi';
 import type { Response } from 'express';
 import { ProxyOnly, type AuthedRequest } from '../auth/access';
 import { ApiError } from '../common/api-error';
@@ -19,6 +20,7 @@ export class ProxyApiController {
   ) {}
 
   @Get('snapshot')
+  @Api({ summary: 'Proxy: the compiled snapshot; ETag, If-None-Match (304) and long-poll ?wait=0..60', response: Snapshot, query: ['wait'] })
   async snapshot(
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Query('wait') waitRaw: string | undefined,
@@ -48,6 +50,7 @@ export class ProxyApiController {
 
   @Post('heartbeat')
   @HttpCode(204)
+  @Api({ summary: 'Proxy: heartbeat with counters, unknown objects, rule hits, verdict changes and traffic', body: Heartbeat })
   async heartbeat(@Req() req: AuthedRequest, @Body(new SchemaPipe(Heartbeat)) beat: Heartbeat): Promise<void> {
     await this.proxies.recordHeartbeat(req.auth.proxy!, beat);
   }

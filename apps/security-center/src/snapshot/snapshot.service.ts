@@ -7,6 +7,7 @@ import { nowIso } from '../database/columns';
 import { Device } from '../devices/device.entity';
 import { SigningKey } from '../enrolment/signing-key.entity';
 import { AdminGroup } from '../groups/group.entity';
+import { OverrideEntity } from '../overrides/override.entity';
 import { SnapshotState } from './snapshot-state.entity';
 
 export interface CompiledSnapshot {
@@ -77,11 +78,13 @@ export class SnapshotService {
     const now = new Date();
     // Revocations and moves matter only while a token issued before them may still be valid.
     const since = new Date(now.getTime() - this.config.DEVICE_TOKEN_TTL_SECONDS * 1000).toISOString();
-    const [groups, keys, revoked, moved] = await Promise.all([
+    const nowText = now.toISOString();
+    const [groups, keys, revoked, moved, overrides] = await Promise.all([
       this.db.getRepository(AdminGroup).find(),
       this.db.getRepository(SigningKey).find({ order: { createdAt: 'ASC' } }),
       this.db.getRepository(Device).find({ where: { revokedAt: MoreThan(since) }, select: ['id', 'revokedAt'] }),
       this.db.getRepository(Device).find({ where: { groupChangedAt: MoreThan(since), revokedAt: IsNull() }, select: ['id', 'groupId', 'groupChangedAt'] }),
+      this.db.getRepository(OverrideEntity).find({ where: [{ expiresAt: IsNull() }, { expiresAt: MoreThan(nowText) }], order: { keyHash: 'ASC' } }),
     ]);
     const snapshot = compileSnapshot({
       version,
@@ -90,7 +93,7 @@ export class SnapshotService {
       keys: keys.filter((k) => k.retiredAt === null || k.retiredAt > since).map((k) => ({ kid: k.kid, publicKey: k.publicKey })),
       revoked: revoked.map((d) => ({ deviceId: d.id, at: d.revokedAt! })),
       moved: moved.map((d) => ({ deviceId: d.id, groupId: d.groupId, at: d.groupChangedAt! })),
-      overrides: [],
+      overrides: overrides.map((o) => ({ key: o.objectKey, action: o.action, ...(o.expiresAt !== null && { expiresAt: o.expiresAt }) })),
     });
     return { version, etag: `"v${version}"`, body: JSON.stringify(snapshot) };
   }

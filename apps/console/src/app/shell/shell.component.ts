@@ -17,9 +17,22 @@ import { SessionService } from '../core/auth/session.service';
 interface NavItem {
   readonly path: string;
   readonly label: string;
+  /** Shown to admins only (the API refuses the others anyway). */
+  readonly adminOnly?: boolean;
 }
 
-const NAV: readonly NavItem[] = [{ path: '/dashboard', label: 'Dashboard' }];
+export const NAV: readonly NavItem[] = [
+  { path: '/dashboard', label: 'Dashboard' },
+  { path: '/groups', label: 'Groups' },
+  { path: '/policies', label: 'Policies' },
+  { path: '/overrides', label: 'Overrides' },
+  { path: '/categories', label: 'Categories' },
+  { path: '/unknown', label: 'Unknown objects' },
+  { path: '/reputation', label: 'Reputation' },
+  { path: '/proxies', label: 'Proxies' },
+  { path: '/audit', label: 'Audit log' },
+  { path: '/users', label: 'Users', adminOnly: true },
+];
 
 /** The frame around every page behind login: toolbar with navigation, the user and logout. */
 @Component({
@@ -33,7 +46,7 @@ export class ShellComponent {
   private readonly session = inject(SessionService);
   private readonly router = inject(Router);
 
-  protected readonly nav = NAV;
+  protected readonly nav = computed(() => NAV.filter((item) => !item.adminOnly || this.session.isAdmin()));
   protected readonly user = this.session.user;
   protected readonly role = computed(() => {
     const user = this.user();

@@ -9,7 +9,7 @@ import {
   type UrlTree,
 } from '@angular/router';
 import { ADMIN } from '../../../testing/fixtures';
-import { redirectIfLoggedIn, requireSession } from './auth.guards';
+import { redirectIfLoggedIn, requireAdmin, requireSession } from './auth.guards';
 import { safeReturnUrl } from './return-url';
 import { AUTH_URLS, SessionService } from './session.service';
 
@@ -61,5 +61,24 @@ describe('auth guards', () => {
     ['/login?returnUrl=%2Fx', '/'],
   ])('return URL %p → %p', (raw, safe) => {
     expect(safeReturnUrl(raw)).toBe(safe);
+  });
+});
+
+describe('requireAdmin', () => {
+  beforeEach(() => {
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
+  });
+
+  it.each([
+    ['admin', true],
+    ['operator', false],
+    ['auditor', false],
+  ] as const)('%s → %p', async (role, allowed) => {
+    const done = TestBed.inject(SessionService).login({ username: 'u', password: 'p' });
+    TestBed.inject(HttpTestingController).expectOne(AUTH_URLS.login).flush({ ...ADMIN, role });
+    await done;
+    const result = TestBed.runInInjectionContext(() => requireAdmin({} as ActivatedRouteSnapshot, {} as RouterStateSnapshot));
+    if (allowed) expect(result).toBe(true);
+    else expect(TestBed.inject(Router).serializeUrl(result as UrlTree)).toBe('/dashboard');
   });
 });

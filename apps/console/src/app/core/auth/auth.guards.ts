@@ -14,3 +14,9 @@ export const redirectIfLoggedIn: CanActivateFn = () => {
   if (!inject(SessionService).loggedIn()) return true;
   return inject(Router).parseUrl('/');
 };
+
+/** Users, roles and API tokens: admins only (others go to the dashboard). */
+export const requireAdmin: CanActivateFn = () => {
+  if (inject(SessionService).isAdmin()) return true;
+  return inject(Router).parseUrl('/dashboard');
+};

@@ -95,3 +95,20 @@ describe(SessionService.name, () => {
     });
   });
 });
+
+describe('SessionService permissions', () => {
+  it.each([
+    ['admin', true, true],
+    ['operator', true, false],
+    ['auditor', false, false],
+  ] as const)('%s: canWrite %p, isAdmin %p', async (role, write, admin) => {
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
+    const session = TestBed.inject(SessionService);
+    expect(session.canWrite()).toBe(false);
+    const done = session.login({ username: 'u', password: 'p' });
+    TestBed.inject(HttpTestingController).expectOne(AUTH_URLS.login).flush({ ...ADMIN, role });
+    await done;
+    expect(session.canWrite()).toBe(write);
+    expect(session.isAdmin()).toBe(admin);
+  });
+});

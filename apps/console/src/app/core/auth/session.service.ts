@@ -32,6 +32,13 @@ export class SessionService {
   readonly user = this.me.asReadonly();
   readonly loggedIn = computed(() => this.me() !== null);
   readonly endReason = this.ended.asReadonly();
+  /** Admins and operators change things; auditors see the same screens read-only. */
+  readonly canWrite = computed(() => {
+    const role = this.me()?.role;
+    return role === 'admin' || role === 'operator';
+  });
+  /** Users, roles and API tokens are for admins only. */
+  readonly isAdmin = computed(() => this.me()?.role === 'admin');
 
   csrfToken(): string | undefined {
     return this.me()?.csrfToken;

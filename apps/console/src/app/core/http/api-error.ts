@@ -20,3 +20,29 @@ export function apiErrorMessage(err: unknown): string {
   }
   return err instanceof Error ? err.message : String(err);
 }
+
+/** A server error placed where it belongs: beside `field` when the API named one, else for the whole form. */
+export interface PlacedError {
+  readonly field: string | null;
+  readonly message: string;
+}
+
+export function placeError(err: unknown): PlacedError {
+  const body = errorBody(err);
+  return { field: body?.field ?? null, message: apiErrorMessage(err) };
+}
+
+/**
+ * Whether a server error is about `name`: the API names fields as a path (`url`, `policy.cloud`,
+ * `items[3].sha256`, `/hash`); a form control matches the first segment.
+ */
+export function errorIsFor(error: PlacedError | null, name: string): boolean {
+  if (!error?.field) return false;
+  const first = error.field.replace(/^\//, '').split(/[./[]/)[0];
+  return first === name;
+}
+
+/** HTTP status of a failed request (0 when there is none). */
+export function errorStatus(err: unknown): number {
+  return err instanceof HttpErrorResponse ? err.status : 0;
+}

@@ -86,3 +86,15 @@ describe('traffic chart', () => {
     });
   });
 });
+
+describe('minuteBuckets with wider buckets', () => {
+  it('makes one bucket per 15 minutes over a day, filling gaps with zero', () => {
+    const now = Date.parse('2026-01-01T12:07:00Z');
+    const series = [point('2026-01-01T11:45:00Z', 9, 3)];
+    const buckets = minuteBuckets(series, 1440, now, 15);
+    expect(buckets).toHaveLength(96);
+    expect(new Date(buckets[95].minute).toISOString()).toBe('2026-01-01T12:00:00.000Z');
+    expect(buckets[94]).toEqual({ minute: Date.parse('2026-01-01T11:45:00Z'), lookups: 9, cacheHits: 3 });
+    expect(buckets[0].lookups).toBe(0);
+  });
+});

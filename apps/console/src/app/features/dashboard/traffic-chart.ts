@@ -18,19 +18,22 @@ export function minuteBuckets(
   series: readonly TrafficPoint[],
   windowMinutes: number,
   now: number,
+  /** Width of one series point (1 up to 2 h, 15 up to 2 days, 60 beyond: see DashboardResponse). */
+  bucketMinutes = 1,
 ): MinuteBucket[] {
-  const count = Math.max(1, Math.floor(windowMinutes));
+  const step = Math.max(1, Math.floor(bucketMinutes)) * MINUTE;
+  const count = Math.max(1, Math.floor(windowMinutes / Math.max(1, Math.floor(bucketMinutes))));
   const byMinute = new Map<number, TrafficPoint>();
-  let newest = Math.floor(now / MINUTE) * MINUTE;
+  let newest = Math.floor(now / step) * step;
   for (const point of series) {
-    const minute = Math.floor(Date.parse(point.minute) / MINUTE) * MINUTE;
+    const minute = Math.floor(Date.parse(point.minute) / step) * step;
     if (Number.isNaN(minute)) continue;
     byMinute.set(minute, point);
     newest = Math.max(newest, minute);
   }
-  const first = newest - (count - 1) * MINUTE;
+  const first = newest - (count - 1) * step;
   return Array.from({ length: count }, (_, i) => {
-    const minute = first + i * MINUTE;
+    const minute = first + i * step;
     const point = byMinute.get(minute);
     return { minute, lookups: point?.lookups ?? 0, cacheHits: point?.cacheHits ?? 0 };
   });

@@ -1,0 +1,135 @@
+/** Metrics (promtool), heartbeat insights, the traffic log and its rotation, readiness and graceful shutdown. */
+import type { LookupResponse } from '@ksn/contracts';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createLogger } from '@ksn/service-kit';
+import { startCloudEmulator, type RunningEmulator } from '../test/emulator';
+import { FakeSecurityCenter } from '../test/fakes';
+import { file, lookup, startTestProxy, tempDir } from '../test/rig';
+import type { RunningProxy } from './server';
+import { TrafficLog } from './traffic';
+
+const hex = (n: number) => n.toString(16).padStart(64, '0');
+const PROMTOOL = '/usr/bin/promtool';
+
+describe('ksn-proxy observability', () => {
+  let sc: FakeSecurityCenter;
+  let emu: RunningEmulator;
+  let proxy: RunningProxy | undefined;
+  let token: string;
+
+  beforeEach(async () => {
+    sc = await new FakeSecurityCenter().start();
+    emu = await startCloudEmulator({ port: 0, defaultMetrics: false, urgent: { share: 0 } });
+    token = sc.token();
+  });
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+    await emu.close();
+    await sc.close();
+  });
+
+  it('serves /metrics that pass promtool check metrics, with the contract names', async () => {
+    proxy = await startTestProxy(sc, emu.url);
+    await lookup(proxy, token, [file(hex(1))]);
+    const text = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
+    for (const name of ['ksn_proxy_circuit_state 0', 'ksn_proxy_upstream_quota_tokens -1', 'ksn_proxy_upstream_quota_throttled_total 0', 'ksn_proxy_spool_bytes 0', 'ksn_proxy_spool_records 0', 'ksn_proxy_spool_dropped_total 0', 'ksn_proxy_telemetry_total{outcome="spooled"} 0']) {
+      expect(text).toContain(name);
+    }
+    if (!existsSync(PROMTOOL)) {
+      // Said loudly rather than passing quietly: this run did not check the exposition format.
+      console.warn(`SKIPPED promtool check: ${PROMTOOL} is not installed`);
+      return;
+    }
+    const check = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+    expect(check.status).toBe(0);
+  });
+
+  it('reports unknown objects with their devices and application-control rule hits in the heartbeat', async () => {
+    const ruled = hex(2);
+    const tested = hex(3);
+    emu.setVerdict(`sha256:${ruled}`, 'clean');
+    emu.setVerdict(`sha256:${tested}`, 'clean');
+    emu.setVerdict(`sha256:${hex(4)}`, 'unknown');
+    sc.publish((s) => {
+      s.groups[0]!.policy = {
+        ...s.groups[0]!.policy,
+        appControl: {
+          mode: 'default-allow',
+          testMode: false,
+          rules: [
+            { id: 'r-block', action: 'block', status: 'on', match: { kind: 'hash', sha256: ruled } },
+            { id: 'r-test', action: 'block', status: 'test', match: { kind: 'hash', sha256: tested } },
+          ],
+        },
+      };
+    });
+    proxy = await startTestProxy(sc, emu.url);
+    const res = (await (await lookup(proxy, token, [file(ruled), file(tested), file(hex(4))])).json()) as LookupResponse;
+    expect(res.results.map((r) => [r.decision, r.reason])).toEqual([
+      ['block', 'rule:r-block'],
+      ['audit', 'rule:r-test'],
+      ['allow', undefined],
+    ]);
+    await lookup(proxy, sc.token('dev-2'), [file(ruled), file(hex(4))]);
+    await proxy.heartbeats.beat();
+    const beat = sc.heartbeats.at(-1) as { unknownObjects: { key: string; deviceIds: string[] }[]; ruleHits: { groupId: string; ruleId: string; hits: number }[] };
+    expect(beat.unknownObjects).toEqual([expect.objectContaining({ key: `sha256:${hex(4)}`, deviceIds: ['dev-1', 'dev-2'] })]);
+    expect(beat.ruleHits).toEqual(expect.arrayContaining([{ groupId: 'g1', ruleId: 'r-block', hits: 2 }, { groupId: 'g1', ruleId: 'r-test', hits: 1 }]));
+  });
+
+  it('keeps what a failed heartbeat carried and sends it merged with the next one', async () => {
+    proxy = await startTestProxy(sc, emu.url);
+    emu.setVerdict(`sha256:${hex(5)}`, 'unknown');
+    await lookup(proxy, token, [file(hex(5))]);
+    sc.down = true;
+    await proxy.heartbeats.beat();
+    await lookup(proxy, sc.token('dev-9'), [file(hex(5))]);
+    sc.down = false;
+    await proxy.heartbeats.beat();
+    const beat = sc.heartbeats.at(-1) as { counters: { lookups: number }; unknownObjects: { deviceIds: string[] }[]; traffic: { kind: string; items: number }[] };
+    expect(beat.counters.lookups).toBe(2);
+    expect(beat.unknownObjects[0]!.deviceIds.sort()).toEqual(['dev-1', 'dev-9']);
+    expect(beat.traffic).toContainEqual(expect.objectContaining({ kind: 'lookup', items: 1 }));
+  });
+
+  it('answers /readyz with the snapshot, and 503 while draining on close', async () => {
+    proxy = await startTestProxy(sc, emu.url);
+    const ready = await fetch(`${proxy.adminUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', snapshotVersion: 1 });
+    // A slow in-flight lookup finishes although close() began while it ran.
+    emu.setFaults({ latencyMs: 300 });
+    const inflight = lookup(proxy, token, [file(hex(6))]);
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    const closing = proxy.close();
+    expect((await fetch(`${proxy.adminUrl}/readyz`)).status).toBe(503);
+    expect((await inflight).status).toBe(200);
+    await closing;
+    expect(Date.now() - t0).toBeLessThan(2000);
+    proxy = undefined;
+  });
+});
+
+describe(TrafficLog.name, () => {
+  it('writes JSON lines and rotates by size, keeping a few files', async () => {
+    const dir = tempDir();
+    const log = new TrafficLog({ dataDir: dir, maxBytes: 1024, files: 2, log: createLogger('t', { write: () => undefined }) });
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 10; i++) log.record('lookup', i, 100, 200, Date.UTC(2026, 0, 1, 0, round));
+      await log.flush();
+    }
+    const current = readFileSync(log.file, 'utf8').trim().split('\n');
+    expect(JSON.parse(current[0]!)).toEqual({ time: expect.any(String) as string, kind: 'lookup', items: 0, bytesSent: 100, bytesReceived: 200 });
+    expect(existsSync(`${log.file}.1`)).toBe(true);
+    expect(existsSync(`${log.file}.2`)).toBe(true);
+    expect(existsSync(`${log.file}.3`)).toBe(false);
+    const rows = log.drain();
+    expect(rows).toHaveLength(6);
+    expect(rows[0]).toEqual({ minute: '2026-01-01T00:00:00.000Z', kind: 'lookup', requests: 10, items: 45, bytesSent: 1000, bytesReceived: 2000 });
+    await log.close();
+  });
+});

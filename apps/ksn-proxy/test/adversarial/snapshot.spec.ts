@@ -1,0 +1,101 @@
+/**
+ * Security Center unreachable or lying, and the snapshot on disk damaged: the proxy keeps
+ * serving with the last good snapshot, falls back to the previous file when the
+ * current one is truncated or tampered with, and never crashes or serves without policy.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProxy, type RunningProxy } from '../../src/server';
+import { FakeSecurityCenter } from '../fakes';
+import { EICAR, proxyConfig, quiet, RecordingUpstream, until } from './harness';
+
+describe('ksn-proxy adversarial: snapshot persistence', () => {
+  let sc: FakeSecurityCenter;
+  let up: RecordingUpstream;
+  let proxy: RunningProxy | undefined;
+  let dataDir: string;
+  const start = async () => {
+    proxy = await startProxy(proxyConfig(sc, up.url, dataDir), quiet);
+    return proxy;
+  };
+  const lookup = (p: RunningProxy) =>
+    fetch(`${p.endpointUrl}/v1/lookup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sc.token()}` },
+      body: JSON.stringify({ module: 'file-threat-protection', items: [{ type: 'file', sha256: EICAR }] }),
+    });
+
+  beforeEach(async () => {
+    sc = await new FakeSecurityCenter().start();
+    up = await new RecordingUpstream().start();
+    dataDir = mkdtempSync(join(tmpdir(), 'ksn-adv-snap-'));
+    // v1 then v2 persisted: snapshot.json (v2) and snapshot.json.prev (v1).
+    const p = await start();
+    await until(() => p.store.current?.version === 1);
+    sc.publish(() => undefined);
+    await until(() => p.store.current?.version === 2);
+    await p.close();
+    proxy = undefined;
+  });
+  afterEach(async () => {
+    await proxy?.close();
+    await sc.close().catch(() => undefined);
+    await up.close();
+  });
+
+  it('security-center refusing connections: starts from disk and serves', async () => {
+    await sc.close();
+    const p = await start();
+    expect(p.store.current?.version).toBe(2);
+    expect((await lookup(p)).status).toBe(200);
+    expect((await fetch(`${p.adminUrl}/readyz`)).status).toBe(200);
+  });
+
+  it.each([
+    ['truncated', (text: string) => text.slice(0, Math.floor(text.length / 2))],
+    ['empty', () => ''],
+    ['tampered (valid JSON, checksum mismatch)', (text: string) => {
+      const env = JSON.parse(text) as { sha256: string; body: string };
+      return JSON.stringify({ ...env, body: env.body.replace('"version":2', '"version":99') });
+    }],
+    ['not JSON at all', () => '\u0000\u0001binary garbage'],
+  ])('a %s current file falls back to the previous snapshot', async (_name, damage) => {
+    sc.down = true;
+    const file = join(dataDir, 'snapshot.json');
+    writeFileSync(file, damage(readFileSync(file, 'utf8')));
+    const p = await start();
+    expect(p.store.current?.version).toBe(1);
+    expect((await lookup(p)).status).toBe(200);
+  });
+
+  it('both files damaged and security-center away: 503 unavailable (never serves without policy), then recovers when it is back', async () => {
+    sc.down = true;
+    for (const f of ['snapshot.json', 'snapshot.json.prev']) writeFileSync(join(dataDir, f), '{"sha256":"x","body":"{}"}');
+    const p = await start();
+    expect(p.store.current).toBeUndefined();
+    const res = await lookup(p);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'unavailable' });
+    expect((await fetch(`${p.adminUrl}/readyz`)).status).toBe(503);
+    expect((await fetch(`${p.adminUrl}/healthz`)).status).toBe(200);
+    expect(up.requests).toHaveLength(0);
+    sc.down = false;
+    await until(() => p.store.current !== undefined, 15_000);
+    expect((await lookup(p)).status).toBe(200);
+  }, 30_000);
+
+  it('a malformed snapshot from security-center is refused: the last good one stays in force and on disk', async () => {
+    const p = await start();
+    await until(() => p.store.current?.version === 2);
+    // Version 3 with a group whose policy is not a policy.
+    sc.publish((s) => {
+      (s.groups[0] as unknown as { policy: unknown }).policy = 'not a policy';
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(p.store.current?.version).toBe(2);
+    expect((await lookup(p)).status).toBe(200);
+    const persisted = JSON.parse(readFileSync(join(dataDir, 'snapshot.json'), 'utf8')) as { body: string };
+    expect((JSON.parse(persisted.body) as { version: number }).version).toBe(2);
+  });
+});

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { Session } from './session.entity';
+import { User } from './user.entity';
+
+@Module({
+  controllers: [AuthController],
+  exports: [AuthService],
+  imports: [TypeOrmModule.forFeature([User, Session])],
+  providers: [AuthService],
+})
+export class AuthModule {}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { CategoriesController } from './categories.controller';
+import { CategoriesService } from './categories.service';
+
+@Module({
+  controllers: [CategoriesController],
+  exports: [CategoriesService],
+  imports: [],
+  providers: [CategoriesService],
+})
+export class CategoriesModule {}

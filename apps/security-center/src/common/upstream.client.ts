@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { compile, type Validator } from '@ksn/contracts';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { CONFIG, type Config } from '../config';
+import { ApiError } from './api-error';
+
+/** GET requests to the upstream cloud (categories, file details), validated against the contracts. */
+@Injectable()
+export class UpstreamClient {
+  private readonly validators = new Map<TSchema, Validator<TSchema>>();
+
+  constructor(@Inject(CONFIG) private readonly config: Config) {}
+
+  /** The body, or undefined on 404; 502 `upstream_error` / 504 `upstream_timeout` otherwise. */
+  async get<T extends TSchema>(path: string, schema: T): Promise<Static<T> | undefined> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.config.KSN_UPSTREAM_API_KEY !== '') headers['authorization'] = `Bearer ${this.config.KSN_UPSTREAM_API_KEY}`;
+    let res: Response;
+    try {
+      res = await fetch(this.config.KSN_UPSTREAM_URL + path, { headers, signal: AbortSignal.timeout(this.config.UPSTREAM_TIMEOUT_MS) });
+    } catch (e) {
+      if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) throw new ApiError('upstream_timeout', 'the upstream did not answer in time');
+      throw new ApiError('upstream_error', 'the upstream is unreachable');
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new ApiError('upstream_error', `the upstream answered ${res.status}`);
+    }
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch {
+      throw new ApiError('upstream_error', 'the upstream sent invalid JSON');
+    }
+    let validator = this.validators.get(schema);
+    if (!validator) {
+      validator = compile(schema);
+      this.validators.set(schema, validator);
+    }
+    const checked = validator.validate(body);
+    if (!checked.ok) throw new ApiError('upstream_error', `the upstream answer does not match the protocol (${checked.field || 'body'} ${checked.message})`);
+    return checked.value as Static<T>;
+  }
+}

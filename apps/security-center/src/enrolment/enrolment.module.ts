@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { EnrolmentController } from './enrolment.controller';
+import { EnrolmentService } from './enrolment.service';
+
+@Module({
+  controllers: [EnrolmentController],
+  exports: [EnrolmentService],
+  imports: [],
+  providers: [EnrolmentService],
+})
+export class EnrolmentModule {}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { GroupsController } from './groups.controller';
+import { GroupsService } from './groups.service';
+
+@Module({
+  controllers: [GroupsController],
+  exports: [GroupsService],
+  imports: [],
+  providers: [GroupsService],
+})
+export class GroupsModule {}

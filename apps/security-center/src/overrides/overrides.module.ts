@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { OverridesController } from './overrides.controller';
+import { OverridesService } from './overrides.service';
+
+@Module({
+  controllers: [OverridesController],
+  exports: [OverridesService],
+  imports: [],
+  providers: [OverridesService],
+})
+export class OverridesModule {}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { UnknownObjectsController } from './unknown-objects.controller';
+import { UnknownObjectsService } from './unknown-objects.service';
+
+@Module({
+  controllers: [UnknownObjectsController],
+  exports: [UnknownObjectsService],
+  imports: [],
+  providers: [UnknownObjectsService],
+})
+export class UnknownObjectsModule {}

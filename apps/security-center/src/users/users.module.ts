@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
+
+@Module({
+  controllers: [UsersController],
+  exports: [UsersService],
+  imports: [],
+  providers: [UsersService],
+})
+export class UsersModule {}

@@ -1,0 +1,101 @@
+import type { LookupResponse, TokenResponse } from '@ksn/contracts';
+import { ADMIN_PASSWORD, ENROLMENT_TOKEN, startStack, until, type Stack } from '../src/harness';
+import { describeWithBrowser, logIn, openBrowser, textOf, type Browser } from './browser';
+
+const REGEDIT_MD5 = '2e2c937846a0b8789e5e91739284d17a';
+const EICAR_SHA256 = '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f';
+
+describeWithBrowser('the console in Chromium, against the whole stack', () => {
+  let stack: Stack;
+  let browser: Browser;
+  let deviceToken: string;
+
+  const lookup = async (module: string, items: unknown[]): Promise<{ status: number; body: unknown }> => {
+    const res = await fetch(`${stack.proxyUrl}/v1/lookup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${deviceToken}` },
+      body: JSON.stringify({ module, items }),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+
+  beforeAll(async () => {
+    stack = await startStack();
+    await until(async () => ((await fetch(`${stack.proxyAdminUrl}/readyz`)).ok ? true : undefined));
+    const enrol = await fetch(`${stack.centerUrl}/api/v1/enrol`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enrolmentToken: ENROLMENT_TOKEN, deviceName: 'browser-e2e-laptop' }),
+    });
+    expect(enrol.status).toBe(201);
+    deviceToken = ((await enrol.json()) as TokenResponse).token;
+    browser = await openBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('logs in and shows the user and role', async () => {
+    await logIn(browser.page, stack.centerUrl, 'admin', ADMIN_PASSWORD);
+    expect(await textOf(browser.page, 'user')).toBe('admin Administrator');
+    await browser.page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  });
+
+  it('adds a block override, and the proxy then blocks that file', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Overrides' }).click();
+    await page.getByTestId('override-value').fill(REGEDIT_MD5);
+    await page.getByLabel('Comment').fill('browser e2e: block regedit');
+    await page.getByTestId('override-submit').click();
+    expect(await textOf(page, 'notice')).toBe(`Blocked ${REGEDIT_MD5}.`);
+    expect(await textOf(page, 'override-table')).toContain('browser e2e: block regedit');
+
+    const result = await until(async () => {
+      const { body } = await lookup('file-threat-protection', [{ type: 'file', md5: REGEDIT_MD5 }]);
+      const r = (body as LookupResponse).results[0];
+      return r.decision === 'block' && r.source === 'override' ? r : undefined;
+    });
+    expect(result.key).toBe(`md5:${REGEDIT_MD5}`);
+  });
+
+  it("switches a module's cloud use off for the group, and the proxy refuses that module's lookups", async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Policies' }).click();
+    await page.getByTestId('section-cloud').waitFor();
+    const own = page.getByTestId('own-cloud');
+    if (!(await own.isChecked())) await own.check();
+    await page.getByTestId('module-web-threat-protection').uncheck();
+    await page.getByTestId('save-policy').click();
+    expect(await textOf(page, 'policy-notice')).toMatch(/^Saved \(version \d+\)/);
+
+    const refused = await until(async () => {
+      const r = await lookup('web-threat-protection', [{ type: 'url', url: 'https://example.com/' }]);
+      return r.status === 403 ? r : undefined;
+    });
+    expect(refused.body).toMatchObject({ error: 'cloud_disabled_for_module' });
+    // Other modules still use the cloud.
+    const other = await lookup('file-threat-protection', [{ type: 'file', sha256: EICAR_SHA256 }]);
+    expect(other.status).toBe(200);
+  });
+
+  it('shows the policy change in the audit log with before and after', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByTestId('audit-type').fill('policy');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByTestId('audit-open-policy.update').first().click();
+    const diff = await textOf(page, 'audit-diff');
+    expect(diff).toContain('web-threat-protection');
+    expect(diff).toMatch(/true\s*false/);
+  });
+
+  it('returns to the login page when the session ends', async () => {
+    const { page, context } = browser;
+    await context.clearCookies();
+    await page.getByRole('link', { name: 'Overrides' }).click();
+    await page.waitForURL(/\/login\?returnUrl=%2Foverrides$/);
+    expect(await textOf(page, 'session-expired')).toContain('Your session expired');
+  });
+});

@@ -1,0 +1,262 @@
+// Starting and stopping what the benchmark measures: the origin, security-center,
+// ksn-proxy, nginx (proxy_cache) and Varnish, each pinned to a core with taskset.
+// Loopback only: everything binds 127.0.0.1.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import readline from 'node:readline';
+
+export const SERVER_CORE = '0';
+export const CLIENT_CORE = '1';
+
+/** A free loopback port (bind to 0, read it, close). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Spawns `cmd args` pinned to `core`, in its own process group. Resolves `ready`
+ * with the parsed `{"event":"ready"…}` line when `readyLine` is true, else when
+ * `probe()` succeeds.
+ */
+export function startProcess(name, cmd, args, { core, env = {}, readyLine = false, probe, log = () => undefined, timeoutMs = 60_000 } = {}) {
+  const argv = core === undefined ? [cmd, ...args] : ['taskset', '-c', core, cmd, ...args];
+  const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const tail = [];
+  const onLine = (line) => {
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    log(`[${name}] ${line}`);
+  };
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let readyResolve;
+  const ready = new Promise((resolve, reject) => {
+    readyResolve = resolve;
+    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs} ms:\n${tail.join('\n')}`)), timeoutMs);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (code ${code}, signal ${signal}):\n${tail.join('\n')}`));
+    });
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      if (readyLine && line.startsWith('{"event":"ready"')) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line));
+      } else onLine(line);
+    });
+    readline.createInterface({ input: child.stderr }).on('line', onLine);
+    if (probe) {
+      const poll = async () => {
+        for (;;) {
+          if (child.exitCode !== null) return;
+          if (await probe().catch(() => false)) {
+            clearTimeout(timer);
+            resolve({});
+            return;
+          }
+          await sleep(100);
+        }
+      };
+      void poll();
+    }
+  });
+  ready.catch(() => undefined);
+  void readyResolve;
+  return {
+    name,
+    child,
+    ready,
+    async stop(graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const t = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, graceMs);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function httpOk(url) {
+  const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+  await r.arrayBuffer();
+  return r.status < 500;
+}
+
+export async function startOrigin(root, log) {
+  const p = startProcess('origin', process.execPath, [join(root, 'tools/bench/origin.mjs')], { core: CLIENT_CORE, readyLine: true, log });
+  const { url } = await p.ready;
+  return { ...p, url, mode: (m) => post(`${url}/admin/mode`, m), reset: () => post(`${url}/admin/reset`, {}), stats: (key) => getJson(`${url}/admin/stats${key ? `?key=${key}` : ''}`) };
+}
+
+export async function post(url, body, headers = {}) {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await r.text();
+  if (r.status >= 400) throw new Error(`POST ${url}: ${r.status} ${text}`);
+  return { json: text ? JSON.parse(text) : undefined, headers: r.headers };
+}
+
+export async function getJson(url) {
+  const r = await fetch(url);
+  return r.json();
+}
+
+export async function startSecurityCenter(root, dir, secrets, log) {
+  const port = await freePort();
+  const p = startProcess('security-center', process.execPath, [join(root, 'apps/security-center/dist/main.js')], {
+    core: SERVER_CORE,
+    readyLine: true,
+    log,
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${join(dir, 'sc.sqlite')}`,
+      BOOTSTRAP_PROXY_API_KEY: secrets.proxyApiKey,
+      BOOTSTRAP_ENROLMENT_TOKEN: secrets.enrolmentToken,
+      ADMIN_PASSWORD: secrets.adminPassword,
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const ready = await p.ready;
+  return { ...p, url: ready.url ?? `http://127.0.0.1:${port}` };
+}
+
+export async function startProxy(root, dir, { scUrl, originUrl, secrets, env = {}, log }) {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const dataDir = join(dir, `proxy-${port}`);
+  mkdirSync(dataDir, { recursive: true });
+  const p = startProcess('ksn-proxy', process.execPath, [join(root, 'apps/ksn-proxy/dist/main.js')], {
+    core: SERVER_CORE,
+    readyLine: true,
+    log,
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADMIN_PORT: String(adminPort),
+      KSN_UPSTREAM_URL: originUrl,
+      SECURITY_CENTER_URL: scUrl,
+      PROXY_API_KEY: secrets.proxyApiKey,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      UPSTREAM_MAX_PENDING_KEYS: '1000000',
+      UPSTREAM_CONNECTIONS: '64',
+      ...env,
+    },
+  });
+  const ready = await p.ready;
+  const url = ready.url ?? `http://127.0.0.1:${port}`;
+  const adminUrl = ready.adminUrl ?? `http://127.0.0.1:${adminPort}`;
+  // Ready means listening; wait until it has a snapshot (readyz) so lookups are answered.
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`${adminUrl}/readyz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 200, () => false);
+    if (ok) break;
+    await sleep(100);
+  }
+  return { ...p, url, adminUrl };
+}
+
+export async function startNginx(dir, originUrl, { port, log, zoneMb = 64 }) {
+  const base = join(dir, `nginx-${port}`);
+  mkdirSync(join(base, 'cache'), { recursive: true });
+  mkdirSync(join(base, 'tmp'), { recursive: true });
+  const origin = originUrl.replace(/^http:\/\//, '');
+  const conf = `worker_processes 1;
+daemon off;
+master_process off;
+error_log ${base}/error.log warn;
+pid ${base}/nginx.pid;
+worker_rlimit_nofile 16384;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path ${base}/tmp/body;
+  proxy_temp_path ${base}/tmp/proxy;
+  fastcgi_temp_path ${base}/tmp/fastcgi;
+  uwsgi_temp_path ${base}/tmp/uwsgi;
+  scgi_temp_path ${base}/tmp/scgi;
+  proxy_cache_path ${base}/cache levels=1:2 keys_zone=verdicts:${zoneMb}m max_size=4g inactive=1d use_temp_path=off;
+  upstream origin { server ${origin}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    keepalive_requests 1000000;
+    location /v1/files/ {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_cache verdicts;
+      proxy_cache_lock on;
+      proxy_cache_lock_timeout 30s;
+      proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
+      proxy_cache_background_update on;
+    }
+  }
+}
+`;
+  writeFileSync(join(base, 'nginx.conf'), conf);
+  const p = startProcess('nginx', 'nginx', ['-p', base, '-c', join(base, 'nginx.conf')], { core: SERVER_CORE, log, probe: () => httpOk(`http://127.0.0.1:${port}/nope`) });
+  await p.ready;
+  return { ...p, url: `http://127.0.0.1:${port}` };
+}
+
+export async function startVarnish(dir, originUrl, { port, log }) {
+  const base = join(dir, `varnish-${port}`);
+  mkdirSync(base, { recursive: true });
+  const { hostname, port: oport } = new URL(originUrl);
+  const vcl = `vcl 4.1;
+backend origin { .host = "${hostname}"; .port = "${oport}"; }
+sub vcl_backend_response {
+  # Keep expired verdicts for an hour and serve them while the origin fails.
+  set beresp.grace = 1h;
+  if (beresp.status >= 500 && bereq.is_bgfetch) { return (abandon); }
+}
+`;
+  writeFileSync(join(base, 'default.vcl'), vcl);
+  const p = startProcess('varnishd', 'varnishd', ['-F', '-j', 'none', '-a', `127.0.0.1:${port}`, '-f', join(base, 'default.vcl'), '-n', base, '-s', 'malloc,1g', '-p', 'thread_pools=1'], {
+    core: SERVER_CORE,
+    log,
+    probe: () => httpOk(`http://127.0.0.1:${port}/nope`),
+  });
+  await p.ready;
+  return { ...p, url: `http://127.0.0.1:${port}` };
+}
+
+/** Machine facts for the report. */
+export function machine() {
+  const sh = (cmd, args) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    } catch (e) {
+      return (e.stderr ?? '').toString().trim() || 'n/a';
+    }
+  };
+  const cpu = sh('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]).trim();
+  return {
+    cpu,
+    cores: Number(sh('nproc', [])),
+    memory: sh('sh', ['-c', "grep MemTotal /proc/meminfo | awk '{print $2/1024/1024 \" GiB\"}'"]),
+    kernel: sh('uname', ['-r']),
+    node: process.version,
+    nginx: sh('nginx', ['-v']).replace('nginx version: ', ''),
+    varnish: sh('varnishd', ['-V']).split('\n')[0],
+    wrk: sh('wrk', ['-v']).split('\n')[0],
+    load: sh('cat', ['/proc/loadavg']),
+  };
+}
