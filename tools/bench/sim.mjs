@@ -123,8 +123,8 @@ function idealLfu(n, alpha, capacity) {
 
 export function simulate({ quick = false, log = console.log } = {}) {
   const { keys, capacity, alphas } = SIM_DEFAULTS;
-  const warmup = quick ? 500_000 : 2_000_000;
-  const length = warmup + (quick ? 1_000_000 : 4_000_000);
+  const warmup = quick ? 2_000_000 : 8_000_000;
+  const length = warmup + (quick ? 1_000_000 : 2_000_000);
   const names = Array.from({ length: keys }, (_, r) => `sha256:${hashOfRank(r)}`);
   const rows = [];
   for (const alpha of alphas) {

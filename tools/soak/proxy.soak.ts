@@ -63,7 +63,7 @@ describe('soak: ksn-proxy process', () => {
       shutdownMs: Math.round(shutdownMs),
       answeredBeforeSignal: inflightAtSignal,
     });
-    expect(failedAccepted.map((r) => `${r.status} ${r.error ?? ''} ${r.body.slice(0, 100)}`)).toEqual([]);
+    expect(failedAccepted.map((r) => `${r.status} ${r.error ?? ''} sent ${Math.round(sigtermAt - r.sentAt)} ms before SIGTERM, failed after ${Math.round(r.ms)} ms ${r.body.slice(0, 100)}`)).toEqual([]);
     expect(badAfter).toEqual([]);
     expect(accepted.length).toBeGreaterThan(50);
     expect(exit).toEqual({ code: 0, signal: null });

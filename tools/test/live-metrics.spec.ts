@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // tools/ is not an Nx project: the launcher, the e2e harness and these checks share its process starter.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startService, type Service } from '../stack';
-import { CENTER_METRICS, PROXY_METRICS, PROXY_METRICS_COMING } from './metrics';
+import { CENTER_HTTP_METRICS, CENTER_METRICS, PROXY_METRICS, PROXY_METRICS_COMING } from './metrics';
 
 const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
 const havePromtool = promtool.status === 0;
@@ -148,6 +149,7 @@ describe('promtool is available', () => {
       expect(res.status).toBe(200);
       const text = await res.text();
       for (const m of CENTER_METRICS) expect(text).toMatch(new RegExp(`^${m} 1$`, 'm'));
+      for (const m of CENTER_HTTP_METRICS) expect(text).toMatch(new RegExp(`^# TYPE ${m} `, 'm'));
       expect(ourFindings(text)).toEqual([]);
     });
 

@@ -30,14 +30,27 @@ export const PROXY_METRICS_COMING = [
 
 export const CENTER_METRICS = ['ksn_sc_database_up'] as const;
 
+/** security-center's HTTP metrics (apps/security-center/src/health/metrics.ts). */
+export const CENTER_HTTP_METRICS = [
+  'ksn_security_center_http_requests_total',
+  'ksn_security_center_http_request_duration_seconds',
+] as const;
+
 /** Histograms are queried through their series. */
 export const HISTOGRAMS = [
   'ksn_proxy_request_duration_seconds',
   'ksn_proxy_upstream_request_duration_seconds',
+  'ksn_security_center_http_request_duration_seconds',
 ];
 
 export function knownSeries(): Set<string> {
-  const names = new Set<string>(['up', ...PROXY_METRICS, ...PROXY_METRICS_COMING, ...CENTER_METRICS]);
+  const names = new Set<string>([
+    'up',
+    ...PROXY_METRICS,
+    ...PROXY_METRICS_COMING,
+    ...CENTER_METRICS,
+    ...CENTER_HTTP_METRICS,
+  ]);
   for (const h of HISTOGRAMS) for (const s of ['_bucket', '_sum', '_count']) names.add(h + s);
   return names;
 }

@@ -54,12 +54,16 @@ export class Heartbeats {
         bodyTimeout: timeoutMs,
       });
       await res.body.dump();
-      if (res.statusCode !== 204) throw new Error(`security-center answered ${res.statusCode}`);
+      if (res.statusCode !== 204) throw Object.assign(new Error(`security-center answered ${res.statusCode}`), { status: res.statusCode });
     } catch (e) {
       // Put the counts back so nothing is lost.
       addCounters(live, sent);
-      this.opts.insights.restore(insights);
-      this.opts.traffic.restore(traffic);
+      const status = (e as { status?: number }).status;
+      // A 400 means security-center refuses this body's details: resending them would fail forever.
+      if (status !== 400) {
+        this.opts.insights.restore(insights);
+        this.opts.traffic.restore(traffic);
+      }
       this.opts.log.warn('heartbeat failed', { error: (e as Error).message });
     }
   }

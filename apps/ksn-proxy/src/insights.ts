@@ -5,6 +5,8 @@ const MAX_UNKNOWN = 1000;
 const MAX_DEVICES = 100;
 const MAX_RULE_HITS = 10_000;
 const MAX_CHANGES = 1000;
+/** Longest object key the heartbeat contract carries (a longer URL key is not reported). */
+const MAX_KEY_LENGTH = 2100;
 
 export interface InsightsBatch {
   unknownObjects: HeartbeatUnknown[];
@@ -31,6 +33,7 @@ export class Insights {
   private changes: HeartbeatVerdictChange[] = [];
 
   unknownAnswered(key: string, deviceId: string, now = Date.now()): void {
+    if (key.length > MAX_KEY_LENGTH || deviceId.length > 100) return;
     const seen = this.unknown.get(key);
     if (seen) {
       if (seen.devices.size < MAX_DEVICES) seen.devices.add(deviceId);
@@ -41,6 +44,7 @@ export class Insights {
   }
 
   ruleHit(groupId: string, ruleId: string, hits = 1): void {
+    if (groupId.length > 100 || ruleId.length > 64) return;
     const id = `${groupId}\u0000${ruleId}`;
     const known = this.hits.get(id);
     if (known) known.hits += hits;
@@ -48,7 +52,7 @@ export class Insights {
   }
 
   verdictChanged(key: string, from: Verdict, to: Verdict, at: string): void {
-    if (this.changes.length < MAX_CHANGES) this.changes.push({ key, from, to, at });
+    if (key.length <= MAX_KEY_LENGTH && this.changes.length < MAX_CHANGES) this.changes.push({ key, from, to, at });
   }
 
   /** Takes everything gathered so far (empty arrays when nothing). */

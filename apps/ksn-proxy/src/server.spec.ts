@@ -78,7 +78,7 @@ describe('ksn-proxy', () => {
     const responses = await Promise.all(Array.from({ length: 1000 }, () => post(proxy, token, { module: 'file-threat-protection', items: [{ type: 'file', sha256: key }] })));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(up.asked(`sha256:${key}`)).toBe(1);
-  });
+  }, 20_000);
 
   it('packs the misses of one request into one batch, in request order', async () => {
     const items = Array.from({ length: 50 }, (_, i) => ({ type: 'file', md5: i.toString(16).padStart(32, '0') }));

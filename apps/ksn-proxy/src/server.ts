@@ -118,7 +118,14 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
   traffic.start();
 
   const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE;
-  const timeouts = { requestTimeout: config.REQUEST_TIMEOUT_MS, headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS), keepAliveTimeout: 5_000 };
+  // connectionsCheckingInterval: Node enforces both deadlines on a sweep, every 30 s by default,
+  // which would let a slowloris connection live 30 s past HEADERS_TIMEOUT_MS (adversarial soak).
+  const timeouts = {
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
+    keepAliveTimeout: 5_000,
+    connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(config.HEADERS_TIMEOUT_MS / 4))),
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
   const endpoint: Server = tls
     ? createHttpsServer(

@@ -33,6 +33,9 @@ export async function createApp(config: Config, logger: LoggerService | false = 
   const metrics = app.get(Metrics);
   app.use((req: Request, res: Response, next: NextFunction) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    // API answers may carry secrets (keys and tokens shown once): never stored by caches.
+    // The snapshot route sets its own `no-cache` (it revalidates with its ETag).
+    if (req.path.startsWith('/api/v1/')) res.setHeader('Cache-Control', 'no-store');
     const end = metrics.duration.startTimer();
     res.on('finish', () => {
       // Route templates only (a closed set), never raw paths.

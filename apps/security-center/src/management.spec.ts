@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import type { CreatedEnrolmentToken, DevicePage, EffectivePolicyView, GroupPolicyView, GroupView, OverrideView, SigningKeyView, Snapshot, TokenResponse } from '@ksn/contracts';
+import type { AuditPage, CreatedEnrolmentToken, DevicePage, EffectivePolicyView, GroupPolicyView, GroupView, OverrideView, SigningKeyView, Snapshot, TokenResponse } from '@ksn/contracts';
 import { importPublicKey, verifyDeviceToken } from '@ksn/device-auth';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -73,6 +73,8 @@ describeEachEngine('management API', (db) => {
       const p1 = (await put(parent.id, 1, { cloud, locked: ['cloud'] }).expect(200)).body as GroupPolicyView;
       expect(p1.version).toBe(2);
       await put(parent.id, 1, { locked: [] }).expect(409);
+      const audit = (await admin.agent.get(`/api/v1/audit?objectType=policy&objectId=${parent.id}`).expect(200)).body as AuditPage;
+      expect(audit.items).toEqual([expect.objectContaining({ action: 'policy.update', actor: 'admin', before: { locked: [] }, after: { cloud, locked: ['cloud'] } })]);
 
       const eff = (await admin.agent.get(`/api/v1/groups/${child.id}/effective-policy`).expect(200)).body as EffectivePolicyView;
       expect(eff.settings.cloud.modules['anti-spam']).toBe(false);

@@ -10,6 +10,9 @@ import type { LookupResponse, LookupResult, Verdict } from '@ksn/contracts';
 import fc from 'fast-check';
 import { fuzzSeed, postLookup, startRig, type Rig } from './harness';
 
+// Real servers, timeouts and retries: generous per-test time on a loaded 2-core machine.
+jest.setTimeout(30_000);
+
 const VERDICTS: Verdict[] = ['clean', 'malicious', 'suspicious', 'adware', 'unknown'];
 const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
 /** The same hex string with each letter's case chosen at random. */

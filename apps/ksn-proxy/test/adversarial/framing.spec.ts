@@ -5,6 +5,9 @@
  */
 import { rawHeaderNames, rawRequest, startRig, type Rig } from './harness';
 
+// Real servers, timeouts and retries: generous per-test time on a loaded 2-core machine.
+jest.setTimeout(30_000);
+
 const CRLF = '\r\n';
 const MISS = 'c'.repeat(64);
 const BODY = JSON.stringify({ module: 'file-threat-protection', items: [{ type: 'file', sha256: MISS }] });

@@ -7,6 +7,9 @@
 import fc from 'fast-check';
 import { fuzzSeed, rawRequest, startRig, type Rig } from './harness';
 
+// Real servers, timeouts and retries: generous per-test time on a loaded 2-core machine.
+jest.setTimeout(30_000);
+
 const MODULES = ['file-threat-protection', 'web-threat-protection', 'mail-threat-protection', 'behavior-detection', 'exploit-prevention', 'host-intrusion-prevention', 'application-control', 'anti-spam'];
 const INJECTIONS = ["' OR 1=1 --", '../../etc/passwd', '\u0000', '<script>', '${jndi:x}', '__proto__', 'constructor', '%00', '\uFFFF', 'A'.repeat(70_000)];
 

@@ -3,9 +3,12 @@
  * (Connection and the headers it names, TE, Upgrade, Proxy-Authorization, Keep-Alive,
  * Proxy-Connection), and its device token, stay on the endpoint's side; what the
  * upstream answers for its hop stays on the upstream's side.
- * (Telemetry forwarding through http-proxy: hop-by-hop.telemetry.pending.ts until the route exists.)
+ * (Telemetry, forwarded through http-proxy: hop-by-hop-telemetry.spec.ts.)
  */
 import { EICAR, rawHeaderNames, rawRequest, startRig, type Rig } from './harness';
+
+// Real servers, timeouts and retries: generous per-test time on a loaded 2-core machine.
+jest.setTimeout(30_000);
 
 const CRLF = '\r\n';
 const HOP_BY_HOP_REQUEST = ['x-endpoint-private', 'te', 'upgrade', 'proxy-authorization', 'keep-alive', 'proxy-connection', 'trailer'];

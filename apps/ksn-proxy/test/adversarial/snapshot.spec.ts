@@ -10,6 +10,9 @@ import { startProxy, type RunningProxy } from '../../src/server';
 import { FakeSecurityCenter } from '../fakes';
 import { EICAR, proxyConfig, quiet, RecordingUpstream, until } from './harness';
 
+// Real servers, timeouts and retries: generous per-test time on a loaded 2-core machine.
+jest.setTimeout(30_000);
+
 describe('ksn-proxy adversarial: snapshot persistence', () => {
   let sc: FakeSecurityCenter;
   let up: RecordingUpstream;

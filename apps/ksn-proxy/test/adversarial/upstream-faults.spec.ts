@@ -8,6 +8,9 @@ import { createServer, type Server } from 'node:http';
 import { listen, serverUrl } from '@ksn/service-kit';
 import { EICAR, postLookup, startRig, type Rig } from './harness';
 
+// Real servers, timeouts and retries: generous per-test time on a loaded 2-core machine.
+jest.setTimeout(30_000);
+
 const eicar = { module: 'file-threat-protection', items: [{ type: 'file', sha256: EICAR }] };
 const miss = (c: string) => ({ module: 'file-threat-protection', items: [{ type: 'file', sha256: c.repeat(64) }] });
 

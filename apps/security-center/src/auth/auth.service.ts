@@ -3,7 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Me, Role } from '@ksn/contracts';
 import * as argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
-import { LessThan, Repository } from 'typeorm';
+import { DataSource, LessThan, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { ApiError } from '../common/api-error';
 import { newSecret, sha256 } from '../common/crypto';
 import { CONFIG, type Config } from '../config';
@@ -26,7 +27,18 @@ export class AuthService {
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @Inject(CONFIG) private readonly config: Config,
+    private readonly db: DataSource,
+    private readonly audit: AuditService,
   ) {}
+
+  /** Failed logins go to the audit log (never the password tried). */
+  private async auditFailure(username: string, userId: string | undefined, locked: boolean): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const entry = { actor: username.slice(0, 100), objectType: 'user', objectId: userId ?? '-' };
+      await this.audit.record(tx, { ...entry, action: 'auth.login_failed', after: { knownUser: userId !== undefined } });
+      if (locked) await this.audit.record(tx, { ...entry, action: 'auth.locked', after: { lockedForSeconds: LOCKOUT_MS / 1000 } });
+    });
+  }
 
   async createUser(username: string, password: string, role: Role): Promise<User> {
     const user = this.users.create({
@@ -51,9 +63,11 @@ export class AuthService {
     if (!user) {
       this.dummyHash ??= argon2.hash('not-a-password', ARGON2_OPTIONS);
       await argon2.verify(await this.dummyHash, password);
+      await this.auditFailure(username, undefined, false);
       throw new ApiError('unauthorized', 'wrong username or password');
     }
     if (user.lockedUntil && user.lockedUntil > nowIso()) {
+      await this.auditFailure(username, user.id, false);
       throw new ApiError('rate_limited', 'too many failed logins; try again in a few minutes');
     }
     if (!(await argon2.verify(user.passwordHash, password))) {
@@ -64,6 +78,7 @@ export class AuthService {
           ? { failedLogins: 0, lockedUntil: new Date(Date.now() + LOCKOUT_MS).toISOString() }
           : { failedLogins: failures },
       );
+      await this.auditFailure(username, user.id, failures >= MAX_FAILURES);
       throw new ApiError('unauthorized', 'wrong username or password');
     }
     if (user.failedLogins > 0 || user.lockedUntil) await this.users.update({ id: user.id }, { failedLogins: 0, lockedUntil: null });

@@ -62,7 +62,7 @@ export class PoliciesService {
         }
       }
       await this.groups.bumpVersion(tx, groupId, req.version, { policy });
-      await this.audit.record(tx, { actor, action: 'policy.update', objectType: 'group', objectId: groupId, before: group.policy, after: policy });
+      await this.audit.record(tx, { actor, action: 'policy.update', objectType: 'policy', objectId: groupId, before: group.policy, after: policy });
       await this.snapshots.bump(tx);
     });
     return this.get(groupId);

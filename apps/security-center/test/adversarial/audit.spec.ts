@@ -10,6 +10,8 @@ import request from 'supertest';
 import { loginAs, startTestApp } from '../app';
 import { apiRoutes } from './routes';
 
+jest.setTimeout(60_000);
+
 describe('security-center adversarial: audit entries for every change', () => {
   let app: INestApplication;
   let admin: Awaited<ReturnType<typeof loginAs>>;

@@ -14,6 +14,8 @@ import { DataSource } from 'typeorm';
 import { loginAs, startTestApp, TEST_PROXY_KEY } from '../app';
 import { apiRoutes, databaseDigest, fillPath, type RouteInfo } from './routes';
 
+jest.setTimeout(60_000);
+
 const seedFromEnv = process.env['FC_SEED'];
 const SEED = seedFromEnv !== undefined && seedFromEnv !== '' ? Number(seedFromEnv) : Date.now() % 2_147_483_647;
 process.stdout.write(`[fuzz] security-center routes: seed ${SEED} (replay with FC_SEED=${SEED})\n`);

@@ -12,6 +12,8 @@ import { loadConfig } from '../../src/config';
 import { ADMIN_PASSWORD, loginAs, startTestApp, TEST_ENROLMENT_TOKEN, TEST_PROXY_KEY } from '../app';
 import { apiRoutes, databaseDigest, fillPath } from './routes';
 
+jest.setTimeout(60_000);
+
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',

@@ -72,6 +72,23 @@ describe(DashboardPage.name, () => {
     await fixture.whenStable();
   }
 
+  it('switches to the last day and 30 days, asking at once and then polling that window', async () => {
+    await answer(nextPoll(0), dashboardResponse());
+    page.querySelector<HTMLButtonElement>('[data-testid="range-1440"]')!.click();
+    const day = httpTesting.expectOne(isDashboard);
+    expect(day.request.params.get('minutes')).toBe('1440');
+    await answer(day, dashboardResponse({ windowMinutes: 1440, bucketMinutes: 15 }));
+    expect(text('subtitle')).toContain('Last day');
+    expect(page.querySelector('[data-testid="range-1440"]')?.getAttribute('aria-pressed')).toBe('true');
+    expect(nextPoll(5000).request.params.get('minutes')).toBe('1440');
+    httpTesting.match(isDashboard).forEach((r) => r.flush(dashboardResponse({ windowMinutes: 1440 })));
+    page.querySelector<HTMLButtonElement>('[data-testid="range-43200"]')!.click();
+    const month = httpTesting.expectOne(isDashboard);
+    expect(month.request.params.get('minutes')).toBe('43200');
+    await answer(month, dashboardResponse({ windowMinutes: 43200, bucketMinutes: 60 }));
+    expect(text('subtitle')).toContain('Last 30 days');
+  });
+
   it('asks for the last 60 minutes at once, then every 5 s', async () => {
     const first = nextPoll(0);
     expect(first.request.method).toBe('GET');

@@ -51,7 +51,7 @@ describe(ProxiesPage.name, () => {
   it('lists proxies with their health and the traffic monitor', () => {
     expect(byTestId(page, 'proxy-table')).toContain('branch-office-1');
     expect(byTestId(page, 'proxy-table')).toContain('reachable');
-    const cells = [...page.querySelectorAll('[data-testid="traffic-kinds"] tbody tr:first-child td')].map((td) => td.textContent?.trim());
+    const cells = Array.from(page.querySelectorAll('[data-testid="traffic-kinds"] tbody tr:first-child td'), (td) => td.textContent?.trim());
     expect(cells).toEqual(['Telemetry', '1', '1', '2 kB', '20 B']);
   });
 

@@ -3,8 +3,8 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import type { FileDetails } from '@ksn/contracts';
-import { createHash, webcrypto } from 'node:crypto';
 import { flushError } from '../../../testing/http';
+import { testSubtle as subtle } from '../../../testing/sha256';
 import { byTestId, loginAs, settle, typeInto } from '../../../testing/session';
 import { sessionInterceptor } from '../../core/auth/session.interceptor';
 import { countryBars, hashError, percent, sha256OfFile } from './reputation';
@@ -23,10 +23,7 @@ const DETAILS: FileDetails = {
   reputation: 3,
   countries: { DE: 0.5, FR: 0.25, US: 0.25 },
 };
-/** Node's Web Crypto, fed bytes from jsdom's realm (its ArrayBuffer is not Node's). */
-const subtle = {
-  digest: (algorithm: string, data: ArrayBuffer) => webcrypto.subtle.digest(algorithm, Buffer.from(data)),
-} as unknown as SubtleCrypto;
+
 
 describe('reputation helpers', () => {
   it('validates hashes', () => {
@@ -36,9 +33,12 @@ describe('reputation helpers', () => {
   });
 
   it('hashes a file with Web Crypto, locally', async () => {
-    const content = 'hello, reputation';
-    const expected = createHash('sha256').update(content).digest('hex');
-    await expect(sha256OfFile(new Blob([content]), subtle)).resolves.toBe(expected);
+    // FIPS 180-4 test vectors.
+    await expect(sha256OfFile(new Blob(['abc']), subtle)).resolves.toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    await expect(sha256OfFile(new Blob(['abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq']), subtle)).resolves.toBe(
+      '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
+    );
+    await expect(sha256OfFile(new Blob(['']), subtle)).resolves.toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
 
   it('draws the largest countries first and sums the rest', () => {
@@ -106,8 +106,6 @@ describe(ReputationPage.name, () => {
       const file = new File([content], 'eicar.com');
       const done = fixture.componentInstance.hashFile(file);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const expected = createHash('sha256').update(content).digest('hex');
-      expect(expected).toBe(HASH);
       const req = http.expectOne(`${REPUTATION_URL}/${HASH}`);
       expect(req.request.method).toBe('GET');
       expect(req.request.body).toBeNull();
@@ -116,5 +114,17 @@ describe(ReputationPage.name, () => {
       await settle(fixture);
       expect(byTestId(page, 'reputation-result')).toContain('eicar.com');
     }
+  });
+
+  it('says why a file cannot be hashed outside a secure context', async () => {
+    TestBed.resetTestingModule();
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([]), { provide: SUBTLE_CRYPTO, useValue: undefined }],
+    });
+    const plain = TestBed.createComponent(ReputationPage);
+    await plain.componentInstance.hashFile(new File(['x'], 'x.bin'));
+    await settle(plain);
+    expect(byTestId(plain.nativeElement as HTMLElement, 'reputation-error')).toContain('over HTTPS');
+    http = TestBed.inject(HttpTestingController);
   });
 });

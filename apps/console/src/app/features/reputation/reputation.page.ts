@@ -11,7 +11,10 @@ import { BAR_HEIGHT, countryBars, hashError, percent, sha256OfFile } from './rep
 
 export const REPUTATION_URL = '/api/v1/reputation';
 /** The browser's Web Crypto (a token so tests can hand in Node's). */
-export const SUBTLE_CRYPTO = new InjectionToken<SubtleCrypto>('SUBTLE_CRYPTO', { factory: () => crypto.subtle });
+// Browsers offer crypto.subtle only in secure contexts (HTTPS, or localhost): elsewhere it is undefined.
+export const SUBTLE_CRYPTO = new InjectionToken<SubtleCrypto | undefined>('SUBTLE_CRYPTO', {
+  factory: () => (globalThis.crypto as Crypto | undefined)?.subtle,
+});
 
 /** "Application advisor": the cloud's reputation of a file, by hash or by a file dropped here (hashed locally). */
 @Component({
@@ -66,9 +69,13 @@ export class ReputationPage {
 
   /** Hashes the file here and looks the hash up; the file never leaves the browser. */
   async hashFile(file: File): Promise<void> {
-    this.busy.set(true);
     this.error.set(null);
     this.inputError.set(null);
+    if (!this.subtle) {
+      this.error.set('This browser hashes files only when the console is opened over HTTPS (or on localhost). Enter the hash instead.');
+      return;
+    }
+    this.busy.set(true);
     try {
       this.hash = await sha256OfFile(file, this.subtle);
       this.fileName.set(file.name);
