@@ -48,6 +48,7 @@ export default [
             { sourceTag: 'scope:cloud', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:endpoint', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
         },
       ],

@@ -41,6 +41,8 @@ export async function startStack(env: { center?: Record<string, string>; proxy?:
         ADMIN_PASSWORD,
         BOOTSTRAP_PROXY_API_KEY: PROXY_KEY,
         BOOTSTRAP_ENROLMENT_TOKEN: ENROLMENT_TOKEN,
+        // Category sync and the console's reputation lookup ask the same upstream as the proxy.
+        KSN_UPSTREAM_URL: up.url,
         ...env.center,
       },
       { onLine: keep('security-center') },

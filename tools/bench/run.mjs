@@ -124,10 +124,10 @@ async function main() {
       TTL_UNKNOWN_SECONDS: '86400',
       TTL_SUSPICIOUS_SECONDS: '86400',
       TTL_ADWARE_SECONDS: '86400',
-      ...(PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}),
     };
+    const nodeArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
     if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
-    let proxy = await startProxy(ROOT, dir, { scUrl: sc.url, originUrl: origin.url, secrets, env: proxyEnv, log: procLog });
+    let proxy = await startProxy(ROOT, dir, { scUrl: sc.url, originUrl: origin.url, secrets, env: proxyEnv, nodeArgs, log: procLog });
     running.push(proxy);
     const nginx = await startNginx(dir, origin.url, { port: await freePort(), log: procLog });
     running.push(nginx);
@@ -238,7 +238,7 @@ async function main() {
       for (const alpha of [0.9, 1.0, 1.1]) {
         await proxy.stop();
         running.splice(running.indexOf(proxy), 1);
-        proxy = await startProxy(ROOT, dir, { scUrl: sc.url, originUrl: origin.url, secrets, env: { ...proxyEnv, CACHE_MAX_ENTRIES: String(capacity) }, log: procLog });
+        proxy = await startProxy(ROOT, dir, { scUrl: sc.url, originUrl: origin.url, secrets, env: { ...proxyEnv, CACHE_MAX_ENTRIES: String(capacity) }, nodeArgs, log: procLog });
         running.push(proxy);
         const env = { BENCH_SUFFIX: '?module=file-threat-protection', BENCH_TOKEN: token, BENCH_MODE: 'zipf', BENCH_KEYS: String(keys), BENCH_ALPHA: String(alpha) };
         await origin.mode({ latencyMs: 0 });

@@ -139,11 +139,11 @@ export async function startSecurityCenter(root, dir, secrets, log) {
   return { ...p, url: ready.url ?? `http://127.0.0.1:${port}` };
 }
 
-export async function startProxy(root, dir, { scUrl, originUrl, secrets, env = {}, log }) {
+export async function startProxy(root, dir, { scUrl, originUrl, secrets, env = {}, nodeArgs = [], log }) {
   const [port, adminPort] = [await freePort(), await freePort()];
   const dataDir = join(dir, `proxy-${port}`);
   mkdirSync(dataDir, { recursive: true });
-  const p = startProcess('ksn-proxy', process.execPath, [join(root, 'apps/ksn-proxy/dist/main.js')], {
+  const p = startProcess('ksn-proxy', process.execPath, [...nodeArgs, join(root, 'apps/ksn-proxy/dist/main.js')], {
     core: SERVER_CORE,
     readyLine: true,
     log,

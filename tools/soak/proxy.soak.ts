@@ -108,7 +108,7 @@ describe('soak: ksn-proxy process', () => {
       normal.push(await lookup(stack, [{ type: 'file', sha256: EICAR }]));
       await sleep(50);
     }
-    await sleep(35_000 - (REQUEST_TIMEOUT_MS + 1500));
+    await sleep(2500);
     const headersCut = opened.filter((o) => o.kind === 'headers').map((o) => o.closedAfter ?? Infinity);
     const bodyCut = opened.filter((o) => o.kind === 'body').map((o) => o.closedAfter ?? Infinity);
     for (const o of opened) {
@@ -128,13 +128,15 @@ describe('soak: ksn-proxy process', () => {
       normalP99Ms: Math.round(percentile(normal.map((a) => a.ms), 99)),
     });
     expect(normal.filter((a) => a.status !== 200)).toEqual([]);
-    // Node enforces both deadlines on a periodic sweep (connectionsCheckingInterval): allow the sweep.
-    for (const t of headersCut) expect(t).toBeLessThan(HEADERS_TIMEOUT_MS + 31_000);
-    for (const t of bodyCut) expect(t).toBeLessThan(REQUEST_TIMEOUT_MS + 31_000);
+    // Node enforces both deadlines on a periodic sweep (connectionsCheckingInterval, ≤ 1 s in the proxy):
+    // each slow connection is cut within the deadline plus one sweep (and some scheduling slack).
+    for (const t of headersCut) expect(t).toBeLessThan(HEADERS_TIMEOUT_MS + 2000);
+    for (const t of bodyCut) expect(t).toBeLessThan(REQUEST_TIMEOUT_MS + 2000);
   });
 
-  it('500 connections beyond the load: fast answers, memory bounded, and the proxy keeps serving', async () => {
-    stack = await startSoakStack({ emulator: { EMULATOR_LATENCY_MS: '2000' } });
+  it('500 connections over the concurrency cap: fast 503s, memory bounded, and the proxy keeps serving', async () => {
+    // The cap on upstream work: 100 distinct keys waiting; the 500 misses below exceed it 5 times over.
+    stack = await startSoakStack({ emulator: { EMULATOR_LATENCY_MS: '2000' }, proxy: { UPSTREAM_MAX_PENDING_KEYS: '100' } });
     await lookup(stack, [{ type: 'file', sha256: EICAR }]);
     const adminUrl = stack.proxy.adminUrl!;
     const rssBefore = await residentBytes(adminUrl);
@@ -165,7 +167,9 @@ describe('soak: ksn-proxy process', () => {
     expect(percentile(probes.map((a) => a.ms), 99)).toBeLessThan(1000);
     // Bounded: 500 waiting requests cost well under 100 MiB.
     expect(rssDuring - rssBefore).toBeLessThan(100 * 2 ** 20);
-    if (refused.length > 0) expect(percentile(refused.map((a) => a.ms), 99)).toBeLessThan(500);
+    expect(refused.length).toBeGreaterThanOrEqual(300);
+    expect(percentile(refused.map((a) => a.ms), 99)).toBeLessThan(500);
+    for (const a of refused) expect(JSON.parse(a.body)).toMatchObject({ error: 'overloaded' });
   });
 
   it('security-center unreachable: the proxy keeps serving, restarts from its persisted snapshot; a truncated file never crashes it', async () => {

@@ -1,8 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AuditPage, CreatedEnrolmentToken, DevicePage, EffectivePolicyView, GroupPolicyView, GroupView, OverrideView, SigningKeyView, Snapshot, TokenResponse } from '@ksn/contracts';
-import { importPublicKey, verifyDeviceToken } from '@ksn/device-auth';
+import { importPrivateKey, importPublicKey, signDeviceToken, verifyDeviceToken } from '@ksn/device-auth';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
+import { SigningKey } from './enrolment/signing-key.entity';
 import { OverrideEntity } from './overrides/override.entity';
 import { SnapshotService } from './snapshot/snapshot.service';
 import { loginAs, startTestApp, TEST_ENROLMENT_TOKEN, TEST_PROXY_KEY } from '../test/app';
@@ -106,6 +107,17 @@ describeEachEngine('management API', (db) => {
       expect(childInSnap.policy.appControl.rules.map((r) => r.id)).toEqual(ids);
     });
 
+    it('lets exactly one of two concurrent edits of the same version win; the other gets 409', async () => {
+      const g = await group('Contended', rootId);
+      const edit = (participation: string) =>
+        write('put', `/api/v1/groups/${g.id}/policy`).send({ version: 1, policy: { locked: [], ksn: { participation, sending: { statistics: false, detectedObjects: false, urls: false } } } });
+      const results = await Promise.all([edit('basic'), edit('off')]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+      const winner = results.find((r) => r.status === 200)!.body as GroupPolicyView;
+      const stored = (await admin.agent.get(`/api/v1/groups/${g.id}/policy`).expect(200)).body as GroupPolicyView;
+      expect(stored).toMatchObject({ version: 2, policy: { ksn: { participation: winner.policy.ksn!.participation } } });
+    });
+
     it('wakes a waiting proxy within 2 s of a policy change', async () => {
       const g = await group('Long-poll', rootId);
       const first = await http().get('/api/v1/proxy/snapshot').set(proxyAuth).expect(200);
@@ -156,6 +168,16 @@ describeEachEngine('management API', (db) => {
       expect((await http().post('/api/v1/proxy/token-refresh').set(proxyAuth).send({ token: forged }).expect(401)).body).toMatchObject({ error: 'invalid_token' });
       await http().post('/api/v1/proxy/token-refresh').send({ token: d2.token }).expect(401);
       expect((await admin.agent.get(`/api/v1/devices/${d2.deviceId}`).expect(200)).body).toMatchObject({ lastSeenAt: expect.any(String) });
+    });
+
+    it('refreshes a token expired within the grace period, not one expired before it', async () => {
+      const d = (await http().post('/api/v1/enrol').send({ enrolmentToken: TEST_ENROLMENT_TOKEN, deviceName: 'late' }).expect(201)).body as TokenResponse;
+      const key = await app.get(DataSource).getRepository(SigningKey).findOneByOrFail({ retiredAt: IsNull() });
+      const now = Math.floor(Date.now() / 1000);
+      const sign = (exp: number) => signDeviceToken(importPrivateKey(key.privateKey), { kid: key.kid, sub: d.deviceId, grp: d.groupId, iat: exp - 86_400, exp });
+      await http().post('/api/v1/proxy/token-refresh').set(proxyAuth).send({ token: sign(now - 3600) }).expect(200);
+      expect((await http().post('/api/v1/proxy/token-refresh').set(proxyAuth).send({ token: sign(now - 8 * 86_400) }).expect(401)).body).toMatchObject({ error: 'invalid_token' });
+      expect((await http().post('/api/v1/proxy/token-refresh').set(proxyAuth).send({ token: 'ksn1.not-a-token' }).expect(401)).body).toMatchObject({ error: 'invalid_token' });
     });
 
     it('rotates the signing key without locking out devices enrolled before', async () => {

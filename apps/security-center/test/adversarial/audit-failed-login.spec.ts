@@ -1,11 +1,6 @@
 /**
- * PENDING (not matched by jest: *.pending.ts): failed logins are not in the audit log yet.
- * The issue asks for "audit entries for every change and for failed logins". AuthService.login
- * (apps/security-center/src/auth/auth.service.ts) throws 401 without recording anything.
- * Minimal fix: inject AuditService and, on a wrong password or unknown user, record
- * `{actor: <username as given, truncated>, action: 'auth.login_failed', objectType: 'user',
- * objectId: <user id or '-'>}` (and 'auth.locked' when the lockout starts), in the same
- * transaction as the failedLogins update. Rename to audit-failed-login.spec.ts once it lands.
+ * Failed logins are in the audit log: AuthService records `auth.login_failed` (and
+ * `auth.locked` when a lockout starts) with the username as given, never the password tried.
  */
 import type { AuditPage } from '@ksn/contracts';
 import type { INestApplication } from '@nestjs/common';
