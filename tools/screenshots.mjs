@@ -103,7 +103,7 @@ async function seed(urls) {
         { type: 'file', sha256: EICAR_SHA256 },
         { type: 'file', md5: REGEDIT_MD5 },
         ...unknownHashes.slice(0, i + 2).map((sha256) => ({ type: 'file', sha256 })),
-        ...Array.from({ length: 5 }, () => ({ type: 'file', sha256: randomBytes(32).toString('hex') })),
+        ...Array.from({ length: 2 }, () => ({ type: 'file', sha256: randomBytes(32).toString('hex') })),
       ]);
       await lookup(token, 'web-threat-protection', [{ type: 'url', url: `https://example.com/page/${round}` }]);
     }
@@ -112,8 +112,8 @@ async function seed(urls) {
   // Policy: Berlin sets its own cloud section (anti-spam off), locks KSN, and has app-control rules.
   const policy = await api('GET', `/groups/${berlin.id}/policy`);
   const categories = (await api('GET', '/categories')).categories;
-  const firstLeaf = (nodes) => (nodes[0]?.children.length ? firstLeaf(nodes[0].children) : nodes[0]?.path);
-  const category = firstLeaf(categories) ?? 'Games';
+  const paths = (nodes) => nodes.flatMap((n) => [n.path, ...paths(n.children)]);
+  const category = paths(categories).find((p) => /game/i.test(p)) ?? paths(categories).at(-1) ?? 'Games';
   await api('PUT', `/groups/${berlin.id}/policy`, {
     version: policy.version,
     policy: {

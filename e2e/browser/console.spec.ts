@@ -116,4 +116,34 @@ describeWithBrowser('the console in Chromium, against the whole stack', () => {
     await page.waitForURL(/\/login\?returnUrl=%2Foverrides$/);
     expect(await textOf(page, 'session-expired')).toContain('Your session expired');
   });
+
+  it('shows an auditor the same screens read-only', async () => {
+    // An admin creates the auditor through the API, as a script would.
+    const login = await fetch(`${stack.centerUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const created = await fetch(`${stack.centerUrl}/api/v1/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+      body: JSON.stringify({ username: 'auditor1', password: 'auditor password 123', role: 'auditor' }),
+    });
+    expect(created.status).toBe(201);
+
+    const { page } = browser;
+    await logIn(page, stack.centerUrl, 'auditor1', 'auditor password 123');
+    expect(await textOf(page, 'user')).toMatch(/^auditor1\s*Auditor \(read-only\)$/);
+    expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Policies' }).click();
+    await page.getByTestId('section-cloud').waitFor();
+    expect(await page.getByTestId('save-policy').count()).toBe(0);
+    expect(await page.locator('section input:not([disabled]), section select:not([disabled])').count()).toBe(0);
+    await page.getByRole('link', { name: 'Overrides' }).click();
+    await page.getByTestId('override-table').waitFor();
+    expect(await page.getByTestId('override-form').count()).toBe(0);
+  });
 });
+

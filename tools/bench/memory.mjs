@@ -23,7 +23,12 @@ const wire = (r) =>
     JSON.stringify(
       r % 3 === 0
         ? { verdict: 'unknown' }
-        : { verdict: 'clean', category: 'Golden Image/Operating Systems & Utilities/OS Components', vendor: 'Microsoft Corporation', certificate: 'a43489159a520f0d93d032ccaf37e7fe20a8b419' },
+        : {
+            verdict: 'clean',
+            category: 'Golden Image/Operating Systems & Utilities/OS Components',
+            vendor: 'Microsoft Corporation',
+            certificate: 'a43489159a520f0d93d032ccaf37e7fe20a8b419',
+          },
     ),
   );
 const before = used();
@@ -31,8 +36,16 @@ const cache = new VerdictCache({ maxEntries: n, maxBytes: 2 ** 40, ttl, staleWin
 for (let r = 0; r < n; r++) {
   const v = wire(r);
   const key = JSON.parse(JSON.stringify(`sha256:${hashOfRank(r)}`));
-  cache.set(key, { verdict: v.verdict, category: v.category, vendor: v.vendor, certificate: v.certificate, wireBytes: 120 });
+  cache.set(key, {
+    verdict: v.verdict,
+    category: v.category,
+    vendor: v.vendor,
+    certificate: v.certificate,
+    wireBytes: 120,
+  });
 }
 const after = used();
 if (cache.size !== n) throw new Error(`expected ${n} entries, have ${cache.size}`);
-process.stdout.write(`${JSON.stringify({ entries: n, admission, bytes: after - before, bytesPerEntry: Math.round((after - before) / n) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ entries: n, admission, bytes: after - before, bytesPerEntry: Math.round((after - before) / n) })}\n`,
+);

@@ -15,7 +15,14 @@ function verdictOf(key) {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   const r = (h >>> 0) % 100;
-  if (r < 58) return { key, verdict: 'clean', category: CATEGORY, vendor: 'Microsoft Corporation', certificate: 'a43489159a520f0d93d032ccaf37e7fe20a8b419' };
+  if (r < 58)
+    return {
+      key,
+      verdict: 'clean',
+      category: CATEGORY,
+      vendor: 'Microsoft Corporation',
+      certificate: 'a43489159a520f0d93d032ccaf37e7fe20a8b419',
+    };
   if (r < 64) return { key, verdict: 'malicious', category: 'Malware/Trojans' };
   return { key, verdict: 'unknown' };
 }
@@ -41,7 +48,11 @@ function body(req) {
 
 function send(res, status, obj, headers = {}) {
   const text = JSON.stringify(obj);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -55,7 +66,13 @@ const server = createServer(async (req, res) => {
   }
   if (path === '/admin/stats') {
     const key = url.searchParams.get('key');
-    return send(res, 200, { requests: state.requests, keys: state.keys, failed: state.failed, distinctKeys: state.perKey.size, key: key ? (state.perKey.get(key) ?? 0) : undefined });
+    return send(res, 200, {
+      requests: state.requests,
+      keys: state.keys,
+      failed: state.failed,
+      distinctKeys: state.perKey.size,
+      key: key ? (state.perKey.get(key) ?? 0) : undefined,
+    });
   }
   if (path === '/admin/reset' && req.method === 'POST') {
     Object.assign(state, { requests: 0, keys: 0, failed: 0, perKey: new Map() });
@@ -64,7 +81,10 @@ const server = createServer(async (req, res) => {
   if (path === '/v1/changes') {
     // No verdict changes here: hold the long-poll for the wait asked (at most 30 s).
     const wait = Math.min(30, Number(url.searchParams.get('wait') ?? 0)) * 1000;
-    const t = setTimeout(() => send(res, 200, { cursor: url.searchParams.get('since') ?? '0', changes: [] }), wait);
+    const t = setTimeout(
+      () => send(res, 200, { cursor: url.searchParams.get('since') ?? '0', changes: [] }),
+      wait,
+    );
     req.on('close', () => clearTimeout(t));
     return;
   }
@@ -91,13 +111,20 @@ const server = createServer(async (req, res) => {
         return send(res, 500, { error: 'upstream_error', message: 'benchmark origin failing on purpose' });
       }
       const v = verdictOf(key);
-      send(res, 200, { ...v, decision: v.verdict === 'malicious' ? 'block' : 'allow', source: 'upstream', ttl: state.ttl }, { 'cache-control': `max-age=${state.ttl}` });
+      send(
+        res,
+        200,
+        { ...v, decision: v.verdict === 'malicious' ? 'block' : 'allow', source: 'upstream', ttl: state.ttl },
+        { 'cache-control': `max-age=${state.ttl}` },
+      );
     });
   }
   send(res, 404, { error: 'not_found', message: `no route ${req.method} ${path}` });
 });
 server.keepAliveTimeout = 120_000;
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ event: 'ready', service: 'bench-origin', url: `http://127.0.0.1:${server.address().port}` })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ event: 'ready', service: 'bench-origin', url: `http://127.0.0.1:${server.address().port}` })}\n`,
+  );
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -7,7 +7,8 @@ const prof = JSON.parse(readFileSync(file, 'utf8'));
 const self = new Map();
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const dt = new Map();
-for (let i = 0; i < prof.samples.length; i++) dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+for (let i = 0; i < prof.samples.length; i++)
+  dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
 let total = 0;
 for (const [id, t] of dt) {
   const n = byId.get(id);

@@ -27,9 +27,18 @@ export function freePort() {
  * with the parsed `{"event":"ready"…}` line when `readyLine` is true, else when
  * `probe()` succeeds.
  */
-export function startProcess(name, cmd, args, { core, env = {}, readyLine = false, probe, log = () => undefined, timeoutMs = 60_000 } = {}) {
+export function startProcess(
+  name,
+  cmd,
+  args,
+  { core, env = {}, readyLine = false, probe, log = () => undefined, timeoutMs = 60_000 } = {},
+) {
   const argv = core === undefined ? [cmd, ...args] : ['taskset', '-c', core, cmd, ...args];
-  const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(argv[0], argv.slice(1), {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const tail = [];
   const onLine = (line) => {
     tail.push(line);
@@ -40,7 +49,10 @@ export function startProcess(name, cmd, args, { core, env = {}, readyLine = fals
   let readyResolve;
   const ready = new Promise((resolve, reject) => {
     readyResolve = resolve;
-    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs} ms:\n${tail.join('\n')}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} not ready within ${timeoutMs} ms:\n${tail.join('\n')}`)),
+      timeoutMs,
+    );
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited (code ${code}, signal ${signal}):\n${tail.join('\n')}`));
@@ -102,13 +114,27 @@ async function httpOk(url) {
 }
 
 export async function startOrigin(root, log) {
-  const p = startProcess('origin', process.execPath, [join(root, 'tools/bench/origin.mjs')], { core: CLIENT_CORE, readyLine: true, log });
+  const p = startProcess('origin', process.execPath, [join(root, 'tools/bench/origin.mjs')], {
+    core: CLIENT_CORE,
+    readyLine: true,
+    log,
+  });
   const { url } = await p.ready;
-  return { ...p, url, mode: (m) => post(`${url}/admin/mode`, m), reset: () => post(`${url}/admin/reset`, {}), stats: (key) => getJson(`${url}/admin/stats${key ? `?key=${key}` : ''}`) };
+  return {
+    ...p,
+    url,
+    mode: (m) => post(`${url}/admin/mode`, m),
+    reset: () => post(`${url}/admin/reset`, {}),
+    stats: (key) => getJson(`${url}/admin/stats${key ? `?key=${key}` : ''}`),
+  };
 }
 
 export async function post(url, body, headers = {}) {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await r.text();
   if (r.status >= 400) throw new Error(`POST ${url}: ${r.status} ${text}`);
   return { json: text ? JSON.parse(text) : undefined, headers: r.headers };
@@ -121,20 +147,25 @@ export async function getJson(url) {
 
 export async function startSecurityCenter(root, dir, secrets, log) {
   const port = await freePort();
-  const p = startProcess('security-center', process.execPath, [join(root, 'apps/security-center/dist/main.js')], {
-    core: SERVER_CORE,
-    readyLine: true,
-    log,
-    env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite:${join(dir, 'sc.sqlite')}`,
-      BOOTSTRAP_PROXY_API_KEY: secrets.proxyApiKey,
-      BOOTSTRAP_ENROLMENT_TOKEN: secrets.enrolmentToken,
-      ADMIN_PASSWORD: secrets.adminPassword,
-      LOG_LEVEL: 'warn',
+  const p = startProcess(
+    'security-center',
+    process.execPath,
+    [join(root, 'apps/security-center/dist/main.js')],
+    {
+      core: SERVER_CORE,
+      readyLine: true,
+      log,
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: `sqlite:${join(dir, 'sc.sqlite')}`,
+        BOOTSTRAP_PROXY_API_KEY: secrets.proxyApiKey,
+        BOOTSTRAP_ENROLMENT_TOKEN: secrets.enrolmentToken,
+        ADMIN_PASSWORD: secrets.adminPassword,
+        LOG_LEVEL: 'warn',
+      },
     },
-  });
+  );
   const ready = await p.ready;
   return { ...p, url: ready.url ?? `http://127.0.0.1:${port}` };
 }
@@ -143,30 +174,38 @@ export async function startProxy(root, dir, { scUrl, originUrl, secrets, env = {
   const [port, adminPort] = [await freePort(), await freePort()];
   const dataDir = join(dir, `proxy-${port}`);
   mkdirSync(dataDir, { recursive: true });
-  const p = startProcess('ksn-proxy', process.execPath, [...nodeArgs, join(root, 'apps/ksn-proxy/dist/main.js')], {
-    core: SERVER_CORE,
-    readyLine: true,
-    log,
-    env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ADMIN_PORT: String(adminPort),
-      KSN_UPSTREAM_URL: originUrl,
-      SECURITY_CENTER_URL: scUrl,
-      PROXY_API_KEY: secrets.proxyApiKey,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      UPSTREAM_MAX_PENDING_KEYS: '1000000',
-      UPSTREAM_CONNECTIONS: '64',
-      ...env,
+  const p = startProcess(
+    'ksn-proxy',
+    process.execPath,
+    [...nodeArgs, join(root, 'apps/ksn-proxy/dist/main.js')],
+    {
+      core: SERVER_CORE,
+      readyLine: true,
+      log,
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ADMIN_PORT: String(adminPort),
+        KSN_UPSTREAM_URL: originUrl,
+        SECURITY_CENTER_URL: scUrl,
+        PROXY_API_KEY: secrets.proxyApiKey,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        UPSTREAM_MAX_PENDING_KEYS: '1000000',
+        UPSTREAM_CONNECTIONS: '64',
+        ...env,
+      },
     },
-  });
+  );
   const ready = await p.ready;
   const url = ready.url ?? `http://127.0.0.1:${port}`;
   const adminUrl = ready.adminUrl ?? `http://127.0.0.1:${adminPort}`;
   // Ready means listening; wait until it has a snapshot (readyz) so lookups are answered.
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${adminUrl}/readyz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${adminUrl}/readyz`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     await sleep(100);
   }
@@ -211,7 +250,11 @@ http {
 }
 `;
   writeFileSync(join(base, 'nginx.conf'), conf);
-  const p = startProcess('nginx', 'nginx', ['-p', base, '-c', join(base, 'nginx.conf')], { core: SERVER_CORE, log, probe: () => httpOk(`http://127.0.0.1:${port}/nope`) });
+  const p = startProcess('nginx', 'nginx', ['-p', base, '-c', join(base, 'nginx.conf')], {
+    core: SERVER_CORE,
+    log,
+    probe: () => httpOk(`http://127.0.0.1:${port}/nope`),
+  });
   await p.ready;
   return { ...p, url: `http://127.0.0.1:${port}` };
 }
@@ -229,11 +272,30 @@ sub vcl_backend_response {
 }
 `;
   writeFileSync(join(base, 'default.vcl'), vcl);
-  const p = startProcess('varnishd', 'varnishd', ['-F', '-j', 'none', '-a', `127.0.0.1:${port}`, '-f', join(base, 'default.vcl'), '-n', base, '-s', 'malloc,1g', '-p', 'thread_pools=1'], {
-    core: SERVER_CORE,
-    log,
-    probe: () => httpOk(`http://127.0.0.1:${port}/nope`),
-  });
+  const p = startProcess(
+    'varnishd',
+    'varnishd',
+    [
+      '-F',
+      '-j',
+      'none',
+      '-a',
+      `127.0.0.1:${port}`,
+      '-f',
+      join(base, 'default.vcl'),
+      '-n',
+      base,
+      '-s',
+      'malloc,1g',
+      '-p',
+      'thread_pools=1',
+    ],
+    {
+      core: SERVER_CORE,
+      log,
+      probe: () => httpOk(`http://127.0.0.1:${port}/nope`),
+    },
+  );
   await p.ready;
   return { ...p, url: `http://127.0.0.1:${port}` };
 }
@@ -251,7 +313,7 @@ export function machine() {
   return {
     cpu,
     cores: Number(sh('nproc', [])),
-    memory: sh('sh', ['-c', "grep MemTotal /proc/meminfo | awk '{print $2/1024/1024 \" GiB\"}'"]),
+    memory: sh('sh', ['-c', 'grep MemTotal /proc/meminfo | awk \'{print $2/1024/1024 " GiB"}\'']),
     kernel: sh('uname', ['-r']),
     node: process.version,
     nginx: sh('nginx', ['-v']).replace('nginx version: ', ''),

@@ -15,8 +15,20 @@ export const SIM_DEFAULTS = { keys: 1_000_000, capacity: 100_000, alphas: [0.9, 
 function replay(policy, trace, names, capacity, warmup) {
   const { VerdictCache } = require('../../apps/ksn-proxy/dist/cache.js');
   const ttl = { clean: 86400, malicious: 86400, suspicious: 3600, adware: 3600, unknown: 300 };
-  const cache = new VerdictCache({ maxEntries: capacity, maxBytes: 2 ** 40, ttl, staleWindow: 3600, admission: policy });
-  const value = { verdict: 'clean', category: 'Golden Image/Operating Systems & Utilities/OS Components', vendor: 'Microsoft Corporation', certificate: undefined, wireBytes: 120 };
+  const cache = new VerdictCache({
+    maxEntries: capacity,
+    maxBytes: 2 ** 40,
+    ttl,
+    staleWindow: 3600,
+    admission: policy,
+  });
+  const value = {
+    verdict: 'clean',
+    category: 'Golden Image/Operating Systems & Utilities/OS Components',
+    vendor: 'Microsoft Corporation',
+    certificate: undefined,
+    wireBytes: 120,
+  };
   let hits = 0;
   const now = Date.now();
   for (let i = 0; i < trace.length; i++) {
@@ -134,7 +146,9 @@ export function simulate({ quick = false, log = console.log } = {}) {
     row.tinylfu = replay('tinylfu', trace, names, capacity, warmup);
     row.optimum = belady(trace, keys, capacity, warmup);
     row.ideal = idealLfu(keys, alpha, capacity);
-    log(`  α ${alpha.toFixed(1)}: LRU ${pct(row.lru)}  TinyLFU ${pct(row.tinylfu)}  Belady ${pct(row.optimum)}  ideal LFU ${pct(row.ideal)}`);
+    log(
+      `  α ${alpha.toFixed(1)}: LRU ${pct(row.lru)}  TinyLFU ${pct(row.tinylfu)}  Belady ${pct(row.optimum)}  ideal LFU ${pct(row.ideal)}`,
+    );
     rows.push(row);
   }
   return rows;

@@ -102,15 +102,16 @@ export class Doorkeeper {
 
   has(hash: number): boolean {
     const a = hash & this.mask;
-    const b = Math.imul(hash, 0x9e3779b1) >>> 7 & this.mask;
+    const b = (Math.imul(hash, 0x9e3779b1) >>> 7) & this.mask;
     return (this.bits[a >>> 5]! & (1 << (a & 31))) !== 0 && (this.bits[b >>> 5]! & (1 << (b & 31))) !== 0;
   }
 
   /** Sets the key's bits; true when they were all set already. */
   put(hash: number): boolean {
     const a = hash & this.mask;
-    const b = Math.imul(hash, 0x9e3779b1) >>> 7 & this.mask;
-    const seen = (this.bits[a >>> 5]! & (1 << (a & 31))) !== 0 && (this.bits[b >>> 5]! & (1 << (b & 31))) !== 0;
+    const b = (Math.imul(hash, 0x9e3779b1) >>> 7) & this.mask;
+    const seen =
+      (this.bits[a >>> 5]! & (1 << (a & 31))) !== 0 && (this.bits[b >>> 5]! & (1 << (b & 31))) !== 0;
     this.bits[a >>> 5]! |= 1 << (a & 31);
     this.bits[b >>> 5]! |= 1 << (b & 31);
     return seen;

@@ -2,8 +2,20 @@ import type { Verdict } from '@ksn/contracts';
 import { packKey, unpackKey, VerdictCache, type CacheOptions } from './cache';
 
 const ttl = { clean: 86400, malicious: 86400, suspicious: 3600, adware: 3600, unknown: 300 };
-const options = (o: Partial<CacheOptions> = {}): CacheOptions => ({ maxEntries: 1000, maxBytes: 1 << 30, ttl, staleWindow: 3600, ...o });
-const value = (verdict: Verdict = 'clean') => ({ verdict, category: 'Golden Image/OS Components', vendor: 'Microsoft Corporation', certificate: undefined, wireBytes: 120 });
+const options = (o: Partial<CacheOptions> = {}): CacheOptions => ({
+  maxEntries: 1000,
+  maxBytes: 1 << 30,
+  ttl,
+  staleWindow: 3600,
+  ...o,
+});
+const value = (verdict: Verdict = 'clean') => ({
+  verdict,
+  category: 'Golden Image/OS Components',
+  vendor: 'Microsoft Corporation',
+  certificate: undefined,
+  wireBytes: 120,
+});
 
 /** Deterministic Zipf(α) ranks over n keys (inverse CDF with a seeded PRNG). */
 function zipfTrace(n: number, alpha: number, length: number, seed = 42): string[] {

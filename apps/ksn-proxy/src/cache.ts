@@ -110,7 +110,12 @@ export class VerdictCache {
    * Caches a verdict (unless the admission filter declines it) and returns the
    * entry, which the caller answers with either way.
    */
-  set(key: string, value: Omit<CachedVerdict, 'freshUntil'>, now = Date.now(), upstreamTtl?: number): CachedVerdict {
+  set(
+    key: string,
+    value: Omit<CachedVerdict, 'freshUntil'>,
+    now = Date.now(),
+    upstreamTtl?: number,
+  ): CachedVerdict {
     let ttl = this.opts.ttl[value.verdict];
     if (upstreamTtl !== undefined && upstreamTtl < ttl) ttl = upstreamTtl;
     const entry: CachedVerdict = {
@@ -149,7 +154,8 @@ export class VerdictCache {
   /** Room for the key without evicting, or the key is asked for more than the LRU victim. */
   private admits(key: string, now: number): boolean {
     if (this.lru.has(key)) return true;
-    const full = this.lru.size >= this.opts.maxEntries || this.lru.calculatedSize + entrySize(key) > this.opts.maxBytes;
+    const full =
+      this.lru.size >= this.opts.maxEntries || this.lru.calculatedSize + entrySize(key) > this.opts.maxBytes;
     if (!full) return true;
     const victim = this.lru.rkeys().next();
     if (victim.done === true) return true;

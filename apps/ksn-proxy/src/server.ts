@@ -160,6 +160,7 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
         const caller = auth.authenticate(req, index);
         const body = await readJson(req, config.MAX_BODY_BYTES);
         if (isTierLookup(body)) {
+          if (caller.policy.ksn.participation === 'off') throw new HttpError('cloud_disabled_for_module', 'KSN is off in the policy of this token\'s group');
           sendJson(res, 200, { results: await tierLookup(deps, parseTierLookup(body)) });
         } else {
           const { module, keys } = parseLookup(body);

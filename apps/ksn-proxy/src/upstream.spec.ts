@@ -58,7 +58,7 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
   });
 
   it('opens the circuit after consecutive failures, refuses at once while open, probes half-open and closes', async () => {
-    proxy = await startTestProxy(sc, emu.url, { BREAKER_FAILURES: '2', BREAKER_RESET_MS: '400', UPSTREAM_RETRIES: '0' });
+    proxy = await startTestProxy(sc, emu.url, { BREAKER_FAILURES: '2', BREAKER_RESET_MS: '2000', UPSTREAM_RETRIES: '0' });
     emu.setFaults({ outage: 'unavailable' });
     expect((await lookup(proxy, token, [file(hex(10))])).status).toBe(502);
     expect((await lookup(proxy, token, [file(hex(11))])).status).toBe(502);
@@ -68,14 +68,13 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
     const refused = await lookup(proxy, token, [file(hex(12))]);
     expect(refused.status).toBe(502);
     expect(await refused.json()).toMatchObject({ error: 'upstream_error' });
-    expect(Date.now() - t0).toBeLessThan(200);
+    expect(Date.now() - t0).toBeLessThan(1000);
     expect(emu.stats().requests.v1_lookup).toBe(asked); // not asked while open
     emu.setFaults({ outage: 'off' });
-    await new Promise((r) => setTimeout(r, 450));
-    expect(await metricValue(proxy, 'ksn_proxy_circuit_state')).toBe(2);
+    await until(async () => (await metricValue(proxy!, 'ksn_proxy_circuit_state')) === 2, 4000);
     expect((await lookup(proxy, token, [file(hex(13))])).status).toBe(200);
     expect(await metricValue(proxy, 'ksn_proxy_circuit_state')).toBe(0);
-  });
+  }, 15_000);
 
   it('never over-asks a metered upstream: quota spent → stale if cached, else 429 upstream_quota', async () => {
     proxy = await startTestProxy(sc, emu.url, { UPSTREAM_QUOTA_PER_SECOND: '1', UPSTREAM_QUOTA_BURST: '1', TTL_MALICIOUS_SECONDS: '0' });
@@ -127,8 +126,8 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
   });
 
   it('answers a fast 503 overloaded beyond the cap on upstream work', async () => {
-    proxy = await startTestProxy(sc, emu.url, { UPSTREAM_MAX_PENDING_KEYS: '3' });
-    emu.setFaults({ latencyMs: 300 });
+    proxy = await startTestProxy(sc, emu.url, { UPSTREAM_MAX_PENDING_KEYS: '3', UPSTREAM_TIMEOUT_MS: '5000' });
+    emu.setFaults({ latencyMs: 1500 });
     const slow = lookup(proxy, token, [file(hex(50)), file(hex(51)), file(hex(52))]);
     await until(() => proxy!.upstream.pendingKeys === 3);
     const t0 = Date.now();
@@ -136,7 +135,7 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
     expect(over.status).toBe(503);
     expect(over.headers.get('retry-after')).toBe('1');
     expect(await over.json()).toMatchObject({ error: 'overloaded' });
-    expect(Date.now() - t0).toBeLessThan(150);
+    expect(Date.now() - t0).toBeLessThan(1000); // not after the upstream's 1.5 s
     // Asking for a key already in flight costs nothing and is not refused.
     expect((await lookup(proxy, token, [file(hex(50))])).status).toBe(200);
     expect((await slow).status).toBe(200);

@@ -109,4 +109,19 @@ describe('ksn-proxy telemetry spool across a crash', () => {
     expect(emu.stats().telemetryRequests).toBe(3);
     expect(emu.stats().telemetryAccepted).toBe(3);
   }, 60_000);
+
+  it('stops cleanly on SIGTERM: exit status 0, the spool stays on disk', async () => {
+    const dataDir = tempDir();
+    emu.setFaults({ outage: 'unavailable' });
+    const started = await startChild({ PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', KSN_UPSTREAM_URL: emu.url, SECURITY_CENTER_URL: sc.url, PROXY_API_KEY: PROXY_KEY, DATA_DIR: dataDir, LOG_LEVEL: 'error' });
+    child = started.child;
+    const token = sc.token();
+    const send = () =>
+      fetch(`${started.url}/v1/telemetry`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ kind: 'statistics', records: [{ n: 1 }] }) });
+    await until(async () => (await send()).status === 202, 10_000);
+    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(readdirSync(join(dataDir, 'spool')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+  }, 30_000);
 });

@@ -45,6 +45,9 @@ export async function createApp(config: Config, logger: LoggerService | false = 
     });
     next();
   });
+  // A full heartbeat (1000 unknown objects × 100 device ids, 10000 rule hits) is several MB:
+  // its route alone gets a larger limit; the parser below skips a body already parsed.
+  app.use('/api/v1/proxy/heartbeat', express.json({ limit: '16mb', strict: true, type: ['application/json'] }));
   app.use(express.json({ limit: '1mb', strict: true, type: ['application/json'] }));
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
 

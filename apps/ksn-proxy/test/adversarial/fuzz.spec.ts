@@ -69,6 +69,24 @@ describe('ksn-proxy adversarial: fuzzing every endpoint', () => {
     );
   });
 
+  it('POST /v1/telemetry: any body → 2xx or a clear 4xx, and only valid bodies leave the network', async () => {
+    const telemetryBody = fc.oneof(
+      fc.record({ kind: fc.oneof(fc.constantFrom('statistics', 'detected-objects', 'urls'), scalar), records: fc.oneof(fc.array(fc.dictionary(fc.string({ maxLength: 70 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), { maxLength: 5 }), scalar), extra: scalar }, { requiredKeys: [] }),
+      fc.jsonValue({ maxDepth: 3 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(telemetryBody, async (body) => {
+        const before = rig.up.requests.filter((r) => r.url.startsWith('/v1/telemetry')).length;
+        const res = await fetch(`${rig.proxy.endpointUrl}/v1/telemetry`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${rig.token}` }, body: JSON.stringify(body) });
+        const text = await res.text();
+        expectClean(res.status, text, `telemetry ${JSON.stringify(body).slice(0, 300)}`);
+        const after = rig.up.requests.filter((r) => r.url.startsWith('/v1/telemetry')).length;
+        if (res.status >= 400) expect(after).toBe(before);
+      }),
+      { seed: seed + 4, numRuns: 150 },
+    );
+  });
+
   it('GET /v1/files/{hash}?module=…: any hash and module → 200 or 400, never a 500', async () => {
     const pathPart = fc.oneof(hexish, fc.string({ maxLength: 80 }).map(encodeURIComponent), fc.constantFrom('%', '%zz', '%E0%A4%A', '..%2f..%2f', 'a/b', '', '?', '#'));
     await fc.assert(

@@ -156,17 +156,28 @@ async function addToMinute(tx: EntityManager, proxyId: string, minute: string, b
   return (result.affected ?? 0) > 0;
 }
 
-/** Adds to counters with insert-if-missing then an atomic increment: correct under concurrent beats on any engine. */
+/**
+ * Adds to counters with insert-if-absent then one atomic `hits = hits + CASE …` per chunk:
+ * correct under concurrent beats on any engine, and a bounded number of statements.
+ */
 async function addRuleHits(tx: EntityManager, hits: readonly HeartbeatRuleHit[], at: string): Promise<void> {
+  const byRule = new Map<string, HeartbeatRuleHit>();
   for (const h of hits) {
-    await tx.createQueryBuilder().insert().into(RuleHit).values({ ruleId: h.ruleId, groupId: h.groupId, hits: 0, lastHitAt: null }).orIgnore().execute();
-    await tx
-      .createQueryBuilder()
-      .update(RuleHit)
-      .set({ hits: () => `${tx.connection.driver.escape('hits')} + :n`, lastHitAt: at, groupId: h.groupId })
-      .setParameters({ n: h.hits })
-      .where('ruleId = :ruleId', { ruleId: h.ruleId })
-      .execute();
+    const seen = byRule.get(h.ruleId);
+    byRule.set(h.ruleId, seen ? { ...h, hits: seen.hits + h.hits } : h);
+  }
+  const all = [...byRule.values()];
+  const esc = (name: string) => tx.connection.driver.escape(name);
+  for (let i = 0; i < all.length; i += 500) {
+    const chunk = all.slice(i, i + 500);
+    await tx.createQueryBuilder().insert().into(RuleHit).values(chunk.map((h) => ({ ruleId: h.ruleId, groupId: h.groupId, hits: 0, lastHitAt: null }))).orIgnore().execute();
+    const id = esc('ruleId');
+    const cases = (col: string) => `CASE ${chunk.map(() => `WHEN ${id} = ? THEN ?`).join(' ')} ELSE ${col} END`;
+    const marks = chunk.map(() => '?').join(', ');
+    await tx.query(
+      `UPDATE ${esc('rule_hits')} SET ${esc('hits')} = ${esc('hits')} + ${cases('0')}, ${esc('groupId')} = ${cases(esc('groupId'))}, ${esc('lastHitAt')} = ? WHERE ${id} IN (${marks})`,
+      [...chunk.flatMap((h) => [h.ruleId, h.hits]), ...chunk.flatMap((h) => [h.ruleId, h.groupId]), at, ...chunk.map((h) => h.ruleId)],
+    );
   }
 }
 

@@ -7,8 +7,12 @@ import { sha256 } from '../common/crypto';
 import { found, type Paging } from '../common/query';
 import { nowIso } from '../database/columns';
 import { OverrideEntity } from '../overrides/override.entity';
-import { UnknownObject, UnknownObjectDevice } from './unknown-object.entity';
+import { UnknownObject } from './unknown-object.entity';
 import { VerdictAlert } from './verdict-alert.entity';
+
+/** Objects per statement when storing a heartbeat, and (object, device) pairs per insert. */
+const CHUNK = 200;
+const PAIR_CHUNK = 2000;
 
 /** Unknown objects seen in the network (with prevalence) and verdict-change alerts, from proxy heartbeats. */
 @Injectable()
@@ -18,17 +22,54 @@ export class UnknownObjectsService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Adds what one heartbeat reported; safe when several instances store beats at once. */
+  /**
+   * Adds what one heartbeat reported, in a bounded number of statements (chunks of
+   * CHUNK objects): insert-if-absent, widen first/last seen, add (object, device) pairs,
+   * recount prevalence. Safe when several instances store beats at once.
+   */
   async ingestUnknown(tx: EntityManager, items: readonly HeartbeatUnknown[]): Promise<void> {
+    const merged = new Map<string, { key: string; firstSeen: string; lastSeen: string; devices: Set<string> }>();
     for (const item of items) {
       const keyHash = sha256(item.key);
-      await tx.createQueryBuilder().insert().into(UnknownObject).values({ keyHash, objectKey: item.key, firstSeen: item.firstSeen, lastSeen: item.lastSeen, devices: 0 }).orIgnore().execute();
-      await tx.createQueryBuilder().update(UnknownObject).set({ firstSeen: item.firstSeen }).where('keyHash = :keyHash AND firstSeen > :t', { keyHash, t: item.firstSeen }).execute();
-      await tx.createQueryBuilder().update(UnknownObject).set({ lastSeen: item.lastSeen }).where('keyHash = :keyHash AND lastSeen < :t', { keyHash, t: item.lastSeen }).execute();
-      const devices = [...new Set(item.deviceIds)].map((deviceId) => ({ keyHash, deviceId }));
-      await tx.createQueryBuilder().insert().into(UnknownObjectDevice).values(devices).orIgnore().execute();
-      const n = await tx.countBy(UnknownObjectDevice, { keyHash });
-      await tx.update(UnknownObject, { keyHash }, { devices: n });
+      const m = merged.get(keyHash);
+      if (!m) merged.set(keyHash, { key: item.key, firstSeen: item.firstSeen, lastSeen: item.lastSeen, devices: new Set(item.deviceIds) });
+      else {
+        if (item.firstSeen < m.firstSeen) m.firstSeen = item.firstSeen;
+        if (item.lastSeen > m.lastSeen) m.lastSeen = item.lastSeen;
+        for (const d of item.deviceIds) m.devices.add(d);
+      }
+    }
+    const esc = (name: string) => tx.connection.driver.escape(name);
+    const entries = [...merged.entries()];
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const chunk = entries.slice(i, i + CHUNK);
+      const hashes = chunk.map(([h]) => h);
+      await tx
+        .createQueryBuilder()
+        .insert()
+        .into(UnknownObject)
+        .values(chunk.map(([keyHash, m]) => ({ keyHash, objectKey: m.key, firstSeen: m.firstSeen, lastSeen: m.lastSeen, devices: 0 })))
+        .orIgnore()
+        .execute();
+      // Widen the seen interval of rows that existed: one statement per chunk.
+      const marks = hashes.map(() => '?').join(', ');
+      const kh = esc('keyHash');
+      for (const [col, cmp, pick] of [['firstSeen', '>', (m: { firstSeen: string }) => m.firstSeen], ['lastSeen', '<', (m: { lastSeen: string }) => m.lastSeen]] as const) {
+        const c = esc(col);
+        const cases = chunk.map(() => `WHEN ${kh} = ? AND ${c} ${cmp} ? THEN ?`).join(' ');
+        const params = chunk.flatMap(([h, m]) => [h, pick(m), pick(m)]);
+        await tx.query(`UPDATE ${esc('unknown_objects')} SET ${c} = CASE ${cases} ELSE ${c} END WHERE ${kh} IN (${marks})`, [...params, ...hashes]);
+      }
+      // Raw multi-row insert: the query builder's per-row work dominates at 100,000 pairs.
+      const pairs = chunk.flatMap(([keyHash, m]) => [...m.devices].map((deviceId) => [keyHash, deviceId]));
+      const ignore = tx.connection.options.type === 'better-sqlite3' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
+      for (let j = 0; j < pairs.length; j += PAIR_CHUNK) {
+        const part = pairs.slice(j, j + PAIR_CHUNK);
+        await tx.query(`${ignore} INTO ${esc('unknown_object_devices')} (${kh}, ${esc('deviceId')}) VALUES ${part.map(() => '(?, ?)').join(', ')}`, part.flat());
+      }
+      const t = esc('unknown_objects');
+      const d = esc('unknown_object_devices');
+      await tx.query(`UPDATE ${t} SET ${esc('devices')} = (SELECT COUNT(*) FROM ${d} WHERE ${d}.${kh} = ${t}.${kh}) WHERE ${kh} IN (${marks})`, hashes);
     }
   }
 

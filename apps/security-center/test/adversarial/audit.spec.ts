@@ -2,7 +2,7 @@
  * The audit log: every change made through the API leaves an entry naming who, what
  * and when; refused changes leave none; no entry carries a secret (password, its
  * hash, an API key or token); and the log has no write route.
- * (Failed logins in the audit log: audit-failed-login.pending.ts, until implemented.)
+ * (Failed logins in the audit log: audit-failed-login.spec.ts.)
  */
 import type { INestApplication } from '@nestjs/common';
 import type { AuditPage, GroupView } from '@ksn/contracts';
