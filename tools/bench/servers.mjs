@@ -316,9 +316,10 @@ export function machine() {
     memory: sh('sh', ['-c', 'grep MemTotal /proc/meminfo | awk \'{print $2/1024/1024 " GiB"}\'']),
     kernel: sh('uname', ['-r']),
     node: process.version,
-    nginx: sh('nginx', ['-v']).replace('nginx version: ', ''),
-    varnish: sh('varnishd', ['-V']).split('\n')[0],
-    wrk: sh('wrk', ['-v']).split('\n')[0],
+    // These print their versions on stderr.
+    nginx: sh('sh', ['-c', 'nginx -v 2>&1']).replace('nginx version: ', ''),
+    varnish: sh('sh', ['-c', 'varnishd -V 2>&1']).split('\n')[0],
+    wrk: sh('sh', ['-c', 'wrk -v 2>&1; true']).split('\n')[0],
     load: sh('cat', ['/proc/loadavg']),
   };
 }

@@ -107,6 +107,26 @@ describeEachEngine('management API', (db) => {
       expect(childInSnap.policy.appControl.rules.map((r) => r.id)).toEqual(ids);
     });
 
+    it('edits one rule at a time under the policy version, starting a section from the effective one', async () => {
+      const g = await group('Rules one by one', rootId);
+      const hash = { kind: 'hash', sha256: 'c'.repeat(64) };
+      let view = (await write('post', `/api/v1/groups/${g.id}/rules`).send({ version: 1, rule: { action: 'block', status: 'on', match: hash } }).expect(201)).body as GroupPolicyView;
+      expect(view.version).toBe(2);
+      expect(view.policy.appControl).toMatchObject({ mode: 'default-allow', testMode: false, rules: [{ action: 'block', match: hash }] });
+      const first = view.policy.appControl!.rules[0]!.id;
+      view = (await write('post', `/api/v1/groups/${g.id}/rules`).send({ version: 2, rule: { id: `first-${g.id}`, action: 'allow', status: 'test', match: { kind: 'vendor', vendor: 'Acme' } }, index: 0 }).expect(201)).body as GroupPolicyView;
+      expect(view.policy.appControl!.rules.map((r) => r.id)).toEqual([`first-${g.id}`, first]);
+      await write('patch', `/api/v1/groups/${g.id}/rules/${first}`).send({ version: 2, status: 'off' }).expect(409);
+      view = (await write('patch', `/api/v1/groups/${g.id}/rules/${first}`).send({ version: 3, status: 'off', index: 0 }).expect(200)).body as GroupPolicyView;
+      expect(view.policy.appControl!.rules.map((r) => [r.id, r.status])).toEqual([[first, 'off'], [`first-${g.id}`, 'test']]);
+      await write('patch', `/api/v1/groups/${g.id}/rules/nope`).send({ version: 4, status: 'on' }).expect(404);
+      expect((await write('patch', `/api/v1/groups/${g.id}/rules/${first}`).send({ version: 4, match: { kind: 'hash', sha256: 'XYZ' } }).expect(400)).body).toMatchObject({ field: 'match' });
+      await write('delete', `/api/v1/groups/${g.id}/rules/${first}`).expect(400);
+      await write('delete', `/api/v1/groups/${g.id}/rules/${first}?version=3`).expect(409);
+      view = (await write('delete', `/api/v1/groups/${g.id}/rules/${first}?version=4`).expect(200)).body as GroupPolicyView;
+      expect(view.policy.appControl!.rules.map((r) => r.id)).toEqual([`first-${g.id}`]);
+    });
+
     it('lets exactly one of two concurrent edits of the same version win; the other gets 409', async () => {
       const g = await group('Contended', rootId);
       const edit = (participation: string) =>

@@ -56,7 +56,8 @@ export type CreateGroupRequest = Static<typeof CreateGroupRequest>;
 export const UpdateGroupRequest = Type.Object({ version: Version, name: Type.Optional(Name), parentId: Type.Optional(UuidLike) }, strict);
 export type UpdateGroupRequest = Static<typeof UpdateGroupRequest>;
 
-// ─── Policies: GET/PUT /groups/{id}/policy, GET /groups/{id}/effective-policy ───
+// ─── Policies: GET/PUT /groups/{id}/policy, GET /groups/{id}/effective-policy,
+//     POST /groups/{id}/rules, PATCH/DELETE /groups/{id}/rules/{ruleId}?version= ───
 
 /** A rule as sent by the console: `id` may be omitted (the server assigns a UUID; ids are unique across groups). */
 export const AppControlRuleInput = Type.Object(
@@ -95,6 +96,31 @@ export type GroupPolicyInput = Static<typeof GroupPolicyInput>;
 
 export const UpdatePolicyRequest = Type.Object({ version: Version, policy: GroupPolicyInput }, strict);
 export type UpdatePolicyRequest = Static<typeof UpdatePolicyRequest>;
+
+/**
+ * One rule at a time (`POST /groups/{id}/rules`, `PATCH|DELETE /groups/{id}/rules/{ruleId}`):
+ * `version` is the group's policy version (rules live in the policy), so a stale edit is a 409.
+ * A group without its own application-control section gets one, starting from the effective one.
+ */
+export const CreateRuleRequest = Type.Object(
+  { version: Version, rule: AppControlRuleInput, /** Position in the list (default: last). */ index: Type.Optional(Type.Integer({ minimum: 0 })) },
+  strict,
+);
+export type CreateRuleRequest = Static<typeof CreateRuleRequest>;
+
+export const UpdateRuleRequest = Type.Object(
+  {
+    version: Version,
+    action: Type.Optional(Type.Union([Type.Literal('allow'), Type.Literal('block')])),
+    status: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('test')])),
+    match: Type.Optional(RuleMatch),
+    comment: Type.Optional(Type.String({ maxLength: 1000 })),
+    /** Move the rule to this position. */
+    index: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  strict,
+);
+export type UpdateRuleRequest = Static<typeof UpdateRuleRequest>;
 
 /** Where one setting's value comes from. */
 export const SettingSource = Type.Object({

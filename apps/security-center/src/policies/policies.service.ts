@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import {
   SECTION_NAMES,
   type AppControlRule,
+  type AppControlRuleInput,
+  type CreateRuleRequest,
   type EffectivePolicyView,
   type GroupPolicy,
   type GroupPolicyInput,
   type GroupPolicyView,
   type RuleHitView,
   type UpdatePolicyRequest,
+  type UpdateRuleRequest,
 } from '@ksn/contracts';
 import { explainSettings, resolveAll } from '@ksn/policy-engine';
 import { isDeepStrictEqual } from 'node:util';
@@ -66,6 +69,44 @@ export class PoliciesService {
       await this.snapshots.bump(tx);
     });
     return this.get(groupId);
+  }
+
+  // ─── One rule at a time, under the same policy version ───
+
+  async addRule(actor: string, groupId: string, req: CreateRuleRequest): Promise<GroupPolicyView> {
+    return this.editRules(actor, groupId, req.version, (rules) => {
+      const at = Math.min(req.index ?? rules.length, rules.length);
+      return [...rules.slice(0, at), req.rule, ...rules.slice(at)];
+    });
+  }
+
+  async updateRule(actor: string, groupId: string, ruleId: string, req: UpdateRuleRequest): Promise<GroupPolicyView> {
+    return this.editRules(actor, groupId, req.version, (rules) => {
+      const i = rules.findIndex((r) => r.id === ruleId);
+      if (i < 0) throw new ApiError('not_found', 'rule not found in this group', 'ruleId');
+      const { version: _v, index, ...changes } = req;
+      const updated = { ...rules[i]!, ...changes };
+      const rest = rules.filter((_, k) => k !== i);
+      const at = Math.min(index ?? i, rest.length);
+      return [...rest.slice(0, at), updated, ...rest.slice(at)];
+    });
+  }
+
+  async deleteRule(actor: string, groupId: string, ruleId: string, version: number): Promise<GroupPolicyView> {
+    return this.editRules(actor, groupId, version, (rules) => {
+      if (!rules.some((r) => r.id === ruleId)) throw new ApiError('not_found', 'rule not found in this group', 'ruleId');
+      return rules.filter((r) => r.id !== ruleId);
+    });
+  }
+
+  private async editRules(actor: string, groupId: string, version: number, edit: (rules: AppControlRuleInput[]) => AppControlRuleInput[]): Promise<GroupPolicyView> {
+    const current = await this.get(groupId);
+    if (current.version !== version) {
+      throw new ApiError('conflict', `the policy was changed by someone else (version ${current.version}, you sent ${version}); reload and retry`, 'version');
+    }
+    const section = current.policy.appControl ?? { ...current.effective.settings.appControl, rules: [] };
+    const { appControl: _old, ...rest } = current.policy;
+    return this.update(actor, groupId, { version, policy: { ...rest, appControl: { ...section, rules: edit(section.rules) } } });
   }
 
   async ruleHits(): Promise<RuleHitView[]> {

@@ -12,8 +12,9 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): Map<
     if (entries.length === 0 && prefix) out.set(prefix, '{}');
     for (const [k, v] of entries) flatten(v, prefix ? `${prefix}.${k}` : k, out);
   } else if (Array.isArray(value)) {
-    if (value.length === 0) out.set(prefix, '[]');
-    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
+    // A list of plain values (e.g. locked sections) reads best as one line; objects get an index each.
+    if (value.every((v) => v === null || typeof v !== 'object')) out.set(prefix, value.length ? value.map(String).join(', ') : '(none)');
+    else value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
   } else if (value !== undefined) {
     out.set(prefix || '(value)', typeof value === 'string' ? value : JSON.stringify(value));
   }

@@ -24,8 +24,13 @@ describe('auditDiff', () => {
   it('lists changed, added and removed leaves', () => {
     expect(auditDiff(ENTRY.before, ENTRY.after)).toEqual([
       { path: 'cloud.modules.anti-spam', before: 'true', after: 'false', change: 'changed' },
-      { path: 'locked', before: '[]', after: null, change: 'removed' },
-      { path: 'locked[0]', before: null, after: 'cloud', change: 'added' },
+      { path: 'locked', before: '(none)', after: 'cloud', change: 'changed' },
+    ]);
+  });
+
+  it('indexes lists of objects', () => {
+    expect(auditDiff({ rules: [{ id: 'a' }] }, { rules: [{ id: 'a' }, { id: 'b' }] })).toEqual([
+      { path: 'rules[1].id', before: null, after: 'b', change: 'added' },
     ]);
   });
 
