@@ -1,4 +1,4 @@
-import type { LookupResponse, TokenResponse } from '@ksn/contracts';
+import type { GroupPolicyView, GroupView, LookupResponse, TokenResponse } from '@ksn/contracts';
 import { ADMIN_PASSWORD, ENROLMENT_TOKEN, startStack, until, type Stack } from '../src/harness';
 import { describeWithBrowser, logIn, openBrowser, textOf, type Browser } from './browser';
 
@@ -18,6 +18,23 @@ describeWithBrowser('the console in Chromium, against the whole stack', () => {
       body: JSON.stringify({ module, items }),
     });
     return { status: res.status, body: await res.json() };
+  };
+
+  /** An admin's API session (cookie + CSRF token), as a script or another admin would use it. */
+  const adminApi = async (): Promise<(method: string, path: string, body?: unknown) => Promise<Response>> => {
+    const login = await fetch(`${stack.centerUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    return (method, path, body) =>
+      fetch(`${stack.centerUrl}/api/v1${path}`, {
+        method,
+        headers: { cookie, 'x-csrf-token': csrfToken, ...(body !== undefined && { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
   };
 
   beforeAll(async () => {
@@ -109,6 +126,35 @@ describeWithBrowser('the console in Chromium, against the whole stack', () => {
     expect(cells).toEqual(['cloud.modules.web-threat-protection', '—', 'false']);
   });
 
+  it('merges when someone else saved the policy meanwhile, losing no one\'s change', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Policies' }).click();
+    await page.getByTestId('section-cloud').waitFor();
+    await page.getByTestId('module-anti-spam').uncheck();
+
+    // Another admin saves the same group's policy first: application control in test mode.
+    const api = await adminApi();
+    const groups = (await (await api('GET', '/groups')).json()) as GroupView[];
+    const root = groups.find((g) => g.parentId === null)!;
+    const current = (await (await api('GET', `/groups/${root.id}/policy`)).json()) as GroupPolicyView;
+    const theirs = await api('PUT', `/groups/${root.id}/policy`, {
+      version: current.version,
+      policy: { ...current.policy, appControl: { mode: 'default-allow', testMode: true, rules: [] } },
+    });
+    expect(theirs.status).toBe(200);
+
+    await page.getByTestId('save-policy').click();
+    expect(await textOf(page, 'policy-conflict')).toContain('Someone else saved this policy');
+    expect(await page.getByTestId('module-anti-spam').isChecked()).toBe(false);
+    await page.getByTestId('save-policy').click();
+    expect(await textOf(page, 'policy-notice')).toMatch(/^Saved/);
+
+    const saved = (await (await api('GET', `/groups/${root.id}/policy`)).json()) as GroupPolicyView;
+    expect(saved.policy.cloud?.modules['anti-spam']).toBe(false);
+    expect(saved.policy.cloud?.modules['web-threat-protection']).toBe(false);
+    expect(saved.policy.appControl?.testMode).toBe(true);
+  });
+
   it('returns to the login page when the session ends', async () => {
     const { page, context } = browser;
     await context.clearCookies();
@@ -119,18 +165,8 @@ describeWithBrowser('the console in Chromium, against the whole stack', () => {
 
   it('shows an auditor the same screens read-only', async () => {
     // An admin creates the auditor through the API, as a script would.
-    const login = await fetch(`${stack.centerUrl}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-    });
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const created = await fetch(`${stack.centerUrl}/api/v1/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-      body: JSON.stringify({ username: 'auditor1', password: 'auditor password 123', role: 'auditor' }),
-    });
+    const api = await adminApi();
+    const created = await api('POST', '/users', { username: 'auditor1', password: 'auditor password 123', role: 'auditor' });
     expect(created.status).toBe(201);
 
     const { page } = browser;

@@ -146,6 +146,10 @@ function burst(url, n, headers = {}) {
   return Promise.all(Array.from({ length: n }, one)).finally(() => agent.destroy());
 }
 
+// --merge: keep the other workloads of the last results file, replace only those run now.
+const LATEST = join(ROOT, 'tools/bench/results/latest.json');
+const previous =
+  argv.includes('--merge') && existsSync(LATEST) ? JSON.parse(readFileSync(LATEST, 'utf8')) : undefined;
 const results = {
   startedAt: new Date().toISOString(),
   quick: QUICK,

@@ -5,7 +5,6 @@ import { CategoriesService } from './categories.service';
 @Module({
   controllers: [CategoriesController],
   exports: [CategoriesService],
-  imports: [],
   providers: [CategoriesService],
 })
 export class CategoriesModule {}

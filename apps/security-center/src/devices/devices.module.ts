@@ -5,7 +5,6 @@ import { DevicesService } from './devices.service';
 @Module({
   controllers: [DevicesController],
   exports: [DevicesService],
-  imports: [],
   providers: [DevicesService],
 })
 export class DevicesModule {}

@@ -5,7 +5,6 @@ import { EnrolmentService } from './enrolment.service';
 @Module({
   controllers: [EnrolmentController],
   exports: [EnrolmentService],
-  imports: [],
   providers: [EnrolmentService],
 })
 export class EnrolmentModule {}

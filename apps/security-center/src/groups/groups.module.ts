@@ -5,7 +5,6 @@ import { GroupsService } from './groups.service';
 @Module({
   controllers: [GroupsController],
   exports: [GroupsService],
-  imports: [],
   providers: [GroupsService],
 })
 export class GroupsModule {}

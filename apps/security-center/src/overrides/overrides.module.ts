@@ -5,7 +5,6 @@ import { OverridesService } from './overrides.service';
 @Module({
   controllers: [OverridesController],
   exports: [OverridesService],
-  imports: [],
   providers: [OverridesService],
 })
 export class OverridesModule {}

@@ -5,7 +5,6 @@ import { UnknownObjectsService } from './unknown-objects.service';
 @Module({
   controllers: [UnknownObjectsController],
   exports: [UnknownObjectsService],
-  imports: [],
   providers: [UnknownObjectsService],
 })
 export class UnknownObjectsModule {}

@@ -5,7 +5,6 @@ import { UsersService } from './users.service';
 @Module({
   controllers: [UsersController],
   exports: [UsersService],
-  imports: [],
   providers: [UsersService],
 })
 export class UsersModule {}

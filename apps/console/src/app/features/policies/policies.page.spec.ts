@@ -8,7 +8,7 @@ import { childPolicyView, group } from '../../../testing/policy';
 import { byTestId, loginAs, settle } from '../../../testing/session';
 import { sessionInterceptor } from '../../core/auth/session.interceptor';
 import { CATEGORIES_URL, GROUPS_URL } from '../../shared/groups.api';
-import { PoliciesPage } from './policies.page';
+import { CONFIRM, DISCARD_QUESTION, PoliciesPage } from './policies.page';
 
 const POLICY_URL = `${GROUPS_URL}/g-child/policy`;
 
@@ -17,9 +17,18 @@ describe(PoliciesPage.name, () => {
   let http: HttpTestingController;
   let page: HTMLElement;
 
+  const asked: string[] = [];
+  let answer = false;
+
   beforeEach(() => {
+    asked.length = 0;
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([sessionInterceptor])), provideHttpClientTesting(), provideRouter([])],
+      providers: [
+        provideHttpClient(withInterceptors([sessionInterceptor])),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        { provide: CONFIRM, useValue: (q: string) => (asked.push(q), answer) },
+      ],
     });
     http = TestBed.inject(HttpTestingController);
   });
@@ -117,5 +126,17 @@ describe(PoliciesPage.name, () => {
     expect(page.querySelector('[data-testid="save-policy"]')).toBeNull();
     expect(input('own-cloud').disabled).toBe(true);
     expect(page.querySelectorAll('section input:not([disabled]), section select:not([disabled])')).toHaveLength(0);
+  });
+
+  it('asks before leaving unsaved changes, and only then', async () => {
+    await open('admin');
+    expect(fixture.componentInstance.canLeave()).toBe(true);
+    expect(asked).toEqual([]);
+    await click(input('own-cloud'));
+    answer = false;
+    expect(fixture.componentInstance.canLeave()).toBe(false);
+    answer = true;
+    expect(fixture.componentInstance.canLeave()).toBe(true);
+    expect(asked).toEqual([DISCARD_QUESTION, DISCARD_QUESTION]);
   });
 });

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import { ChangeDetectionStrategy, Component, InjectionToken, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import { NgTemplateOutlet } from '@angular/common';
 import { FormsModule } from '@angular/forms';
 import { MatButton } from '@angular/material/button';
@@ -35,6 +35,12 @@ import {
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
+/** Asks the user a yes/no question (the browser's confirm; a token so tests can answer). */
+export const CONFIRM = new InjectionToken<(question: string) => boolean>('CONFIRM', {
+  factory: () => (question: string) => window.confirm(question),
+});
+export const DISCARD_QUESTION = 'This policy has unsaved changes. Leave and discard them?';
+
 /**
  * The policy editor of one group: per section, set here or inherit, lock for subgroups, and
  * the values with where each comes from. Saving sends the version read; on 409 the page loads
@@ -49,6 +55,7 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 })
 export class PoliciesPage {
   private readonly api = inject(GroupsApi);
+  private readonly confirm = inject(CONFIRM);
   protected readonly canWrite = inject(SessionService).canWrite;
   /** From the route (`/policies/:groupId`). */
   readonly groupId = input<string>();
@@ -128,6 +135,11 @@ export class PoliciesPage {
     const draft = draftFromView(view);
     this.base.set(draft);
     this.draft.set(clone(draft));
+  }
+
+  /** Unsaved work is never dropped silently: leaving the page or the group asks first. */
+  canLeave(): boolean {
+    return !this.dirty() || this.confirm(DISCARD_QUESTION);
   }
 
   // ─── Reading the draft in the template ───
