@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import { createAdminServer } from './admin';
 import { CIRCUIT_STATE } from './breaker';
@@ -139,6 +140,12 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
       )
     : createServer(timeouts, onRequest);
   endpoint.maxHeadersCount = 64;
+  // CONNECT never reaches `handle` (Node emits 'connect'); answer it like any other refused
+  // request instead of dropping the socket, so a client learns why.
+  endpoint.on('connect', (_req: IncomingMessage, socket: import('node:stream').Duplex) => {
+    const body = '{"error":"invalid_request","message":"only origin-form requests to this API are accepted"}';
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  });
   let draining = false;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -285,14 +292,23 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
   };
 }
 
-/** Stops accepting and resolves once in-flight requests are answered (keep-alive connections are closed as they go idle). */
-function closeServer(server: Server): Promise<void> {
+/**
+ * Stops accepting and resolves once in-flight requests are answered. http.Server#close would
+ * also reset "idle" connections at once, including one accepted a moment before the signal
+ * whose request is not parsed yet; so stop listening with net.Server#close, let such requests
+ * in for a short grace (answered with `Connection: close`), then close what is idle.
+ */
+function closeServer(server: Server, graceMs = 300): Promise<void> {
   return new Promise((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), 25);
-    server.close(() => {
+    let sweep: NodeJS.Timeout | undefined;
+    const grace = setTimeout(() => {
+      server.closeIdleConnections();
+      sweep = setInterval(() => server.closeIdleConnections(), 25);
+    }, graceMs);
+    NetServer.prototype.close.call(server, () => {
+      clearTimeout(grace);
       clearInterval(sweep);
       resolve();
     });
-    server.closeIdleConnections();
   });
 }
