@@ -19,6 +19,9 @@ export interface Caller {
 export class DeviceAuthenticator {
   private readonly verified = new LRUCache<string, DeviceClaims>({ max: 100_000 });
 
+  /** `onSeen` hears of every authenticated device (for its last-seen time). */
+  constructor(private readonly onSeen: (deviceId: string) => void = () => undefined) {}
+
   /** Forget verified tokens: keys may have been retired. */
   reset(): void {
     this.verified.clear();
@@ -40,6 +43,7 @@ export class DeviceAuthenticator {
     const groupId = index.moved.get(claims.sub) ?? claims.grp;
     const policy = index.groups.get(groupId);
     if (!policy) throw new HttpError('forbidden', 'the device\'s group no longer exists; enrol again');
+    this.onSeen(claims.sub);
     return { deviceId: claims.sub, groupId, policy };
   }
 }

@@ -45,6 +45,7 @@ export class Heartbeats {
     if (insights.ruleHits.length > 0) body.ruleHits = insights.ruleHits;
     if (insights.verdictChanges.length > 0) body.verdictChanges = insights.verdictChanges;
     if (traffic.length > 0) body.traffic = traffic;
+    if (insights.activeDevices.length > 0) body.activeDevices = insights.activeDevices;
     try {
       const res = await request(`${this.opts.securityCenterUrl}/api/v1/proxy/heartbeat`, {
         method: 'POST',

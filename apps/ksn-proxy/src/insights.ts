@@ -5,6 +5,7 @@ const MAX_UNKNOWN = 1000;
 const MAX_DEVICES = 100;
 const MAX_RULE_HITS = 10_000;
 const MAX_CHANGES = 1000;
+const MAX_ACTIVE_DEVICES = 10_000;
 /** Longest object key the heartbeat contract carries (a longer URL key is not reported). */
 const MAX_KEY_LENGTH = 2100;
 
@@ -12,6 +13,7 @@ export interface InsightsBatch {
   unknownObjects: HeartbeatUnknown[];
   ruleHits: HeartbeatRuleHit[];
   verdictChanges: HeartbeatVerdictChange[];
+  activeDevices: string[];
 }
 
 interface UnknownSeen {
@@ -31,6 +33,12 @@ export class Insights {
   private unknown = new Map<string, UnknownSeen>();
   private hits = new Map<string, HeartbeatRuleHit>();
   private changes: HeartbeatVerdictChange[] = [];
+  private active = new Set<string>();
+
+  /** A device made an authenticated request (security-center keeps its last-seen time). */
+  deviceSeen(deviceId: string): void {
+    if (this.active.size < MAX_ACTIVE_DEVICES && deviceId.length <= 100) this.active.add(deviceId);
+  }
 
   unknownAnswered(key: string, deviceId: string, now = Date.now()): void {
     if (key.length > MAX_KEY_LENGTH || deviceId.length > 100) return;
@@ -61,10 +69,12 @@ export class Insights {
       unknownObjects: [...this.unknown].map(([key, s]) => ({ key, deviceIds: [...s.devices], firstSeen: new Date(s.firstSeen).toISOString(), lastSeen: new Date(s.lastSeen).toISOString() })),
       ruleHits: [...this.hits.values()],
       verdictChanges: this.changes,
+      activeDevices: [...this.active],
     };
     this.unknown = new Map();
     this.hits = new Map();
     this.changes = [];
+    this.active = new Set();
     return batch;
   }
 
@@ -77,5 +87,6 @@ export class Insights {
     }
     for (const h of batch.ruleHits) this.ruleHit(h.groupId, h.ruleId, h.hits);
     this.changes = [...batch.verdictChanges, ...this.changes].slice(0, MAX_CHANGES);
+    for (const d of batch.activeDevices) this.deviceSeen(d);
   }
 }

@@ -77,6 +77,7 @@ describe('ksn-proxy observability', () => {
     await proxy.heartbeats.beat();
     const beat = sc.heartbeats.at(-1) as { unknownObjects: { key: string; deviceIds: string[] }[]; ruleHits: { groupId: string; ruleId: string; hits: number }[] };
     expect(beat.unknownObjects).toEqual([expect.objectContaining({ key: `sha256:${hex(4)}`, deviceIds: ['dev-1', 'dev-2'] })]);
+    expect((beat as unknown as { activeDevices: string[] }).activeDevices).toEqual(['dev-1', 'dev-2']);
     expect(beat.ruleHits).toEqual(expect.arrayContaining([{ groupId: 'g1', ruleId: 'r-block', hits: 2 }, { groupId: 'g1', ruleId: 'r-test', hits: 1 }]));
   });
 

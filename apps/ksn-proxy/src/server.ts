@@ -108,7 +108,7 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
   });
   const forwarder = upstream.enabled ? new TelemetryForwarder({ url: config.KSN_UPSTREAM_URL, token: upstreamToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS }) : undefined;
   const telemetryDeps: TelemetryDeps = { upstream, forwarder, spool, metrics, counters, traffic, maxBodyBytes: config.MAX_BODY_BYTES, log };
-  const auth = new DeviceAuthenticator();
+  const auth = new DeviceAuthenticator((deviceId) => insights.deviceSeen(deviceId));
   store.onChange(() => auth.reset());
   const changeFeed: ChangeFeed = new ChangeFeed(upstream, cache, insights, config.CHANGE_FEED_WAIT_SECONDS, log);
 

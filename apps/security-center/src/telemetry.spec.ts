@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { CreatedProxy, DashboardResponse, ProxyDetail, RuleHitView, TrafficLogEntry, UnknownObjectPage, VerdictAlertView } from '@ksn/contracts';
 import request from 'supertest';
-import { loginAs, startTestApp, TEST_PROXY_KEY } from '../test/app';
+import { loginAs, startTestApp, TEST_ENROLMENT_TOKEN, TEST_PROXY_KEY } from '../test/app';
 import { describeEachEngine } from '../test/databases';
 
 const zero = { lookups: 0, cacheHits: 0, upstreamRequests: 0, upstreamErrors: 0, staleAnswers: 0, bytesSaved: 0, telemetryForwarded: 0, telemetryBlocked: 0 };
@@ -36,6 +36,15 @@ describeEachEngine('heartbeat telemetry', (db) => {
     await admin.agent.get('/api/v1/proxies/nope').expect(404);
     await admin.agent.delete(`/api/v1/proxies/${created.id}`).set('X-CSRF-Token', admin.csrf).expect(204);
     await beat(created.apiKey, {}).expect(401);
+  });
+
+  it('sets the last-seen time of the devices a proxy reports active', async () => {
+    const enrolled = (await http().post('/api/v1/enrol').send({ enrolmentToken: TEST_ENROLMENT_TOKEN, deviceName: 'seen-1' }).expect(201)).body as { deviceId: string };
+    expect((await admin.agent.get(`/api/v1/devices/${enrolled.deviceId}`).expect(200)).body).toMatchObject({ lastSeenAt: null });
+    const before = new Date().toISOString();
+    await beat(TEST_PROXY_KEY, { activeDevices: [enrolled.deviceId, 'not-a-device'] }).expect(204);
+    const seen = ((await admin.agent.get(`/api/v1/devices/${enrolled.deviceId}`).expect(200)).body as { lastSeenAt: string }).lastSeenAt;
+    expect(seen >= before.slice(0, 19)).toBe(true);
   });
 
   it('counts unknown objects by distinct devices across beats and proxies', async () => {

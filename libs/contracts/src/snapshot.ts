@@ -125,6 +125,8 @@ export const Heartbeat = Type.Object(
     ruleHits: Type.Optional(Type.Array(HeartbeatRuleHit, { maxItems: 10000 })),
     verdictChanges: Type.Optional(Type.Array(HeartbeatVerdictChange, { maxItems: 1000 })),
     traffic: Type.Optional(Type.Array(HeartbeatTraffic, { maxItems: 1000 })),
+    /** Devices that made an authenticated request since the previous beat: their last-seen time. */
+    activeDevices: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 10000 })),
   },
   { additionalProperties: false },
 );

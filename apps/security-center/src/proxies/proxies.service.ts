@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { newSecret, sha256 } from '../common/crypto';
 import { found } from '../common/query';
 import { nowIso } from '../database/columns';
+import { Device } from '../devices/device.entity';
 import { RuleHit } from '../policies/rule-hit.entity';
 import { SnapshotService } from '../snapshot/snapshot.service';
 import { UnknownObjectsService } from '../unknown-objects/unknown-objects.service';
@@ -126,6 +127,7 @@ export class ProxiesService {
       await this.unknown.ingestChanges(tx, proxy.id, beat.verdictChanges ?? []);
       await addRuleHits(tx, beat.ruleHits ?? [], now.toISOString());
       await addTraffic(tx, proxy.id, beat.traffic ?? []);
+      await markSeen(tx, beat.activeDevices ?? [], now.toISOString());
     });
   }
 
@@ -160,6 +162,19 @@ async function addToMinute(tx: EntityManager, proxyId: string, minute: string, b
  * Adds to counters with insert-if-absent then one atomic `hits = hits + CASE …` per chunk:
  * correct under concurrent beats on any engine, and a bounded number of statements.
  */
+/** Devices the proxy served since its previous beat: their last-seen time is now (never moved back). */
+async function markSeen(tx: EntityManager, deviceIds: readonly string[], at: string): Promise<void> {
+  for (let i = 0; i < deviceIds.length; i += 500) {
+    await tx
+      .createQueryBuilder()
+      .update(Device)
+      .set({ lastSeenAt: at })
+      .where('id IN (:...ids)', { ids: deviceIds.slice(i, i + 500) })
+      .andWhere('(lastSeenAt IS NULL OR lastSeenAt < :at)', { at })
+      .execute();
+  }
+}
+
 async function addRuleHits(tx: EntityManager, hits: readonly HeartbeatRuleHit[], at: string): Promise<void> {
   const byRule = new Map<string, HeartbeatRuleHit>();
   for (const h of hits) {
