@@ -5,7 +5,7 @@ import { join } from 'node:path';
 // One Jest run over every project; each project's jest.config.ts holds its own settings.
 const projects = ['libs', 'apps']
   .flatMap((dir) => readdirSync(join(__dirname, dir)).map((name) => join(dir, name, 'jest.config.ts')))
-  .concat('e2e/jest.config.ts')
+  .concat('e2e/jest.config.ts', 'tools/test/jest.config.ts')
   .filter((file) => existsSync(join(__dirname, file)))
   .map((file) => `<rootDir>/${file}`);
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
-const { startService, ROOT } = require('./stack.js');
+const { startStack, ROOT } = require('./stack.js');
 const { chromium } = require('playwright-core');
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -25,13 +25,10 @@ if (!existsSync(CHROMIUM)) {
   process.exit(1);
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'ksn-screens-'));
-const services = [];
-const quiet = { onLine: () => undefined };
+let stack;
 
 async function stop() {
-  for (const s of services.reverse()) await s.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await stack?.stop();
 }
 
 async function until(probe, ms = 15_000) {
@@ -140,42 +137,15 @@ async function seed(urls) {
 }
 
 async function main() {
-  const emulator = startService('cloud-emulator', { PORT: '0', HOST: '127.0.0.1' }, quiet);
-  services.push(emulator);
-  const up = await emulator.ready;
-  const center = startService(
-    'security-center',
-    {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite:${join(dir, 'sc.sqlite')}`,
-      ADMIN_PASSWORD,
-      BOOTSTRAP_PROXY_API_KEY: PROXY_KEY,
-      BOOTSTRAP_ENROLMENT_TOKEN: ENROLMENT_TOKEN,
-      KSN_UPSTREAM_URL: up.url,
-    },
-    quiet,
-  );
-  services.push(center);
-  const sc = await center.ready;
-  const proxy = startService(
-    'ksn-proxy',
-    {
-      PORT: '0',
-      ADMIN_PORT: '0',
-      HOST: '127.0.0.1',
-      KSN_UPSTREAM_URL: up.url,
-      SECURITY_CENTER_URL: sc.url,
-      PROXY_API_KEY: PROXY_KEY,
-      DATA_DIR: join(dir, 'proxy'),
-      HEARTBEAT_INTERVAL_MS: '500',
-    },
-    quiet,
-  );
-  services.push(proxy);
-  const px = await proxy.ready;
+  stack = await startStack({
+    proxyKey: PROXY_KEY,
+    enrolmentToken: ENROLMENT_TOKEN,
+    adminPassword: ADMIN_PASSWORD,
+    proxy: { HEARTBEAT_INTERVAL_MS: '500' },
+  });
+  const px = { url: stack.proxyUrl, adminUrl: stack.proxyAdminUrl };
   await until(async () => ((await fetch(`${px.adminUrl}/readyz`)).ok ? true : undefined));
-  const urls = { emulator: up.url, center: sc.url, proxy: px.url };
+  const urls = { emulator: stack.emulatorUrl, center: stack.centerUrl, proxy: px.url };
   const { berlin } = await seed(urls);
   await new Promise((r) => setTimeout(r, 1500)); // a few heartbeats carry the counters
 
@@ -197,7 +167,7 @@ async function main() {
       await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
       console.log(`docs/screenshots/${name}.png`);
     };
-    await page.goto(`${sc.url}/login`);
+    await page.goto(`${stack.centerUrl}/login`);
     await shot('login');
     await page.getByLabel('Username').fill('admin');
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
@@ -214,21 +184,21 @@ async function main() {
       ['/proxies', 'proxies'],
       ['/users', 'users'],
     ]) {
-      await page.goto(`${sc.url}${path}`);
+      await page.goto(`${stack.centerUrl}${path}`);
       await page.locator('h1').first().waitFor();
       await shot(name);
     }
-    await page.goto(`${sc.url}/reputation`);
+    await page.goto(`${stack.centerUrl}/reputation`);
     await page.getByTestId('hash-input').fill(EICAR_SHA256);
     await page.getByTestId('lookup').click();
     await page.getByTestId('reputation-result').waitFor();
     await shot('reputation');
-    await page.goto(`${sc.url}/audit`);
+    await page.goto(`${stack.centerUrl}/audit`);
     await page.getByTestId('audit-open-policy.update').first().click();
     await page.getByTestId('audit-diff').waitFor();
     await shot('audit-log');
     await page.setViewportSize({ width: 820, height: 1100 });
-    await page.goto(`${sc.url}/dashboard`);
+    await page.goto(`${stack.centerUrl}/dashboard`);
     await page.getByTestId('stat-lookups').first().waitFor().catch(() => undefined);
     await shot('dashboard-tablet');
   } finally {

@@ -21,4 +21,26 @@ export function startService(
   opts?: { onLine?: (line: string) => void; timeoutMs?: number; cwd?: string },
 ): Service;
 
+export interface Stack {
+  /** The temporary directory holding the database and the proxy's data (removed by stop). */
+  dir: string;
+  emulatorUrl: string;
+  centerUrl: string;
+  proxyUrl: string;
+  proxyAdminUrl: string;
+  /** Every output line of the three services, prefixed with the service's name. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export function startStack(opts: {
+  proxyKey: string;
+  enrolmentToken: string;
+  adminPassword: string;
+  center?: Record<string, string>;
+  proxy?: Record<string, string>;
+  emulator?: Record<string, string>;
+  onLine?: (line: string) => void;
+}): Promise<Stack>;
+
 export const ROOT: string;

@@ -1,9 +1,13 @@
 // Starts the product's services as child processes and waits for each one's
 // ready line (a JSON object with event "ready" on stdout; see
-// libs/service-kit/src/lifecycle.ts). Used by `npm start` (tools/start.mjs)
-// and by the end-to-end tests (e2e/).
+// libs/service-kit/src/lifecycle.ts). Used by `npm start` (tools/start.mjs);
+// `startStack` (the whole product on free ports and a fresh SQLite database) is
+// shared by the end-to-end tests (e2e/), the CLI's tests, the ops checks and the
+// screenshot tool.
 'use strict';
 const { spawn } = require('node:child_process');
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const readline = require('node:readline');
 
@@ -68,4 +72,69 @@ function startService(name, env, opts = {}) {
   };
 }
 
-module.exports = { startService, ROOT };
+/**
+ * The whole product as real processes (built apps) on free loopback ports, on a fresh
+ * SQLite database in a temporary directory: emulator → security-center → proxy.
+ * @param {{
+ *   proxyKey: string, enrolmentToken: string, adminPassword: string,
+ *   center?: Record<string, string>, proxy?: Record<string, string>, emulator?: Record<string, string>,
+ *   onLine?: (line: string) => void,
+ * }} opts
+ */
+async function startStack(opts) {
+  const dir = mkdtempSync(join(tmpdir(), 'ksn-stack-'));
+  const logs = [];
+  const services = [];
+  const keep = (name) => (line) => {
+    logs.push(`[${name}] ${line}`);
+    opts.onLine?.(`[${name}] ${line}`);
+  };
+  const stop = async () => {
+    for (const s of services.reverse()) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const emulator = startService('cloud-emulator', { PORT: '0', HOST: '127.0.0.1', ...opts.emulator }, { onLine: keep('cloud-emulator') });
+    services.push(emulator);
+    const up = await emulator.ready;
+    const center = startService(
+      'security-center',
+      {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: `sqlite:${join(dir, 'sc.sqlite')}`,
+        ADMIN_PASSWORD: opts.adminPassword,
+        BOOTSTRAP_PROXY_API_KEY: opts.proxyKey,
+        BOOTSTRAP_ENROLMENT_TOKEN: opts.enrolmentToken,
+        // Category sync and the console's reputation lookup ask the same upstream as the proxy.
+        KSN_UPSTREAM_URL: up.url,
+        ...opts.center,
+      },
+      { onLine: keep('security-center') },
+    );
+    services.push(center);
+    const sc = await center.ready;
+    const proxy = startService(
+      'ksn-proxy',
+      {
+        PORT: '0',
+        ADMIN_PORT: '0',
+        HOST: '127.0.0.1',
+        KSN_UPSTREAM_URL: up.url,
+        SECURITY_CENTER_URL: sc.url,
+        PROXY_API_KEY: opts.proxyKey,
+        DATA_DIR: join(dir, 'proxy'),
+        ...opts.proxy,
+      },
+      { onLine: keep('ksn-proxy') },
+    );
+    services.push(proxy);
+    const px = await proxy.ready;
+    return { dir, emulatorUrl: up.url, centerUrl: sc.url, proxyUrl: px.url, proxyAdminUrl: px.adminUrl, logs, stop };
+  } catch (e) {
+    await stop();
+    throw new Error(`${e.message}\n${logs.join('\n')}`);
+  }
+}
+
+module.exports = { startService, startStack, ROOT };

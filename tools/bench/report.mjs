@@ -40,7 +40,7 @@ export function renderReport(r) {
     L.push(
       '## 1. Hits (1,000 warm keys)',
       '',
-      '| server | max req/s | p50 / p99 at 50 % | p99 at 80 % | errors |',
+      '| server | max req/s (median of rounds) | p50 / p99 at 50 % | p99 at 80 % | errors |',
       '|---|---:|---:|---:|---:|',
     );
     for (const [name, x] of Object.entries(w.w1)) {

@@ -1,10 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 // tools/ is not an Nx project: the launcher, the e2e harness and these checks share its process starter.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { startService, type Service } from '../stack';
+import { startStack, type Stack } from '../stack';
 import { CENTER_HTTP_METRICS, CENTER_METRICS, PROXY_METRICS, PROXY_METRICS_COMING } from './metrics';
 
 const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
@@ -53,60 +50,22 @@ describe('promtool is available', () => {
   () => {
     const PROXY_KEY = 'kp_ops-check-proxy-key-0123456789abcdef';
     const ENROLMENT = 'ke_ops-check-enrolment-token-0123456789';
-    const services: Service[] = [];
-    const logs: string[] = [];
-    let dir: string;
+    let stack: Stack | undefined;
     let centerUrl: string;
     let proxyUrl: string;
     let adminUrl: string;
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'ksn-ops-'));
-      const keep = (name: string) => (line: string) => logs.push(`[${name}] ${line}`);
-      try {
-        const emulator = startService(
-          'cloud-emulator',
-          { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-          { onLine: keep('cloud-emulator') },
-        );
-        services.push(emulator);
-        const up = await emulator.ready;
-        const center = startService(
-          'security-center',
-          {
-            PORT: '0',
-            HOST: '127.0.0.1',
-            DATABASE_URL: `sqlite:${join(dir, 'sc.sqlite')}`,
-            BOOTSTRAP_PROXY_API_KEY: PROXY_KEY,
-            BOOTSTRAP_ENROLMENT_TOKEN: ENROLMENT,
-            ADMIN_PASSWORD: 'ops check password',
-            LOG_LEVEL: 'warn',
-          },
-          { onLine: keep('security-center') },
-        );
-        services.push(center);
-        centerUrl = (await center.ready).url;
-        const proxy = startService(
-          'ksn-proxy',
-          {
-            PORT: '0',
-            ADMIN_PORT: '0',
-            HOST: '127.0.0.1',
-            KSN_UPSTREAM_URL: up.url,
-            SECURITY_CENTER_URL: centerUrl,
-            PROXY_API_KEY: PROXY_KEY,
-            DATA_DIR: join(dir, 'proxy'),
-            LOG_LEVEL: 'warn',
-          },
-          { onLine: keep('ksn-proxy') },
-        );
-        services.push(proxy);
-        const px = await proxy.ready;
-        proxyUrl = px.url;
-        adminUrl = px.adminUrl!;
-      } catch (e) {
-        throw new Error(`${(e as Error).message}\n${logs.join('\n')}`);
-      }
+      const quiet = { LOG_LEVEL: 'warn' };
+      stack = await startStack({
+        proxyKey: PROXY_KEY,
+        enrolmentToken: ENROLMENT,
+        adminPassword: 'ops check password',
+        emulator: quiet,
+        center: quiet,
+        proxy: quiet,
+      });
+      ({ centerUrl, proxyUrl, proxyAdminUrl: adminUrl } = stack);
       // Some traffic, so labelled series (lookups, upstream requests, histograms) exist.
       const enrol = await fetch(`${centerUrl}/api/v1/enrol`, {
         method: 'POST',
@@ -129,8 +88,7 @@ describe('promtool is available', () => {
     }, 120_000);
 
     afterAll(async () => {
-      for (const s of services.reverse()) await s.stop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await stack?.stop();
     });
 
     it('ksn-proxy /metrics passes promtool and has every metric the alerts and the dashboard use', async () => {
