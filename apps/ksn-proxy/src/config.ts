@@ -1,4 +1,5 @@
-import { httpUrl, int, parseEnv, port, str, type EnvOf, type EnvVar } from '@ksn/service-kit';
+import { httpUrl, int, oneOf, parseEnv, port, str, type EnvOf, type EnvVar } from '@ksn/service-kit';
+import { ADMISSION_POLICIES } from './admission';
 
 /** An http(s) URL, or `off` / empty for none (private mode: nothing leaves the network). */
 function upstreamUrl(o: { description: string; default: string }): EnvVar<string> {
@@ -31,6 +32,7 @@ export const CONFIG_SPEC = {
   PROXY_API_KEY: str({ description: 'This proxy\'s API key, created in the console', secret: true, pattern: /^kp_[A-Za-z0-9_-]{20,200}$/, hint: 'a key of the form kp_…' }),
   DATA_DIR: str({ description: 'Where the last good snapshot, the telemetry spool and the traffic log are kept', default: 'data/ksn-proxy' }),
   CACHE_MAX_ENTRIES: int({ description: 'Verdict cache size in entries', default: 1_000_000, min: 1 }),
+  CACHE_ADMISSION: oneOf(ADMISSION_POLICIES, { description: 'Verdict cache admission: tinylfu (a new verdict is cached only if asked for more often than the one it would evict) or lru (always cached)', default: 'tinylfu' }),
   CACHE_MAX_BYTES: int({ description: 'Verdict cache size bound in (estimated) bytes', default: 256 * 1024 * 1024, min: 1024 }),
   TTL_CLEAN_SECONDS: int({ description: 'Cache lifetime of clean verdicts', default: 86400, min: 0 }),
   TTL_MALICIOUS_SECONDS: int({ description: 'Cache lifetime of malicious verdicts', default: 86400, min: 0 }),

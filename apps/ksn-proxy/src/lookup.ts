@@ -70,6 +70,7 @@ export async function lookup(deps: LookupDeps, caller: Caller, index: PolicyInde
   const now = Date.now();
   const results = new Array<LookupResult>(keys.length);
   const misses: number[] = [];
+  let bytesSaved = 0;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const override = index.override(key, now);
@@ -79,11 +80,14 @@ export async function lookup(deps: LookupDeps, caller: Caller, index: PolicyInde
     } else if (entry !== undefined && entry.freshUntil > now) {
       results[i] = answer(key, entry, caller, undefined, 'cache', VerdictCache.remaining(entry, now));
       deps.counters.cacheHits++;
-      deps.counters.bytesSaved += entry.wireBytes;
-      deps.metrics.bytesSaved.inc(entry.wireBytes);
+      bytesSaved += entry.wireBytes;
     } else {
       misses.push(i);
     }
+  }
+  if (bytesSaved > 0) {
+    deps.counters.bytesSaved += bytesSaved;
+    deps.metrics.bytesSaved.inc(bytesSaved);
   }
   if (misses.length > 0) {
     if (!deps.upstream.enabled) answerPrivately(deps, caller, keys, misses, results);
@@ -91,7 +95,7 @@ export async function lookup(deps: LookupDeps, caller: Caller, index: PolicyInde
   }
   deps.counters.lookups += keys.length;
   for (const r of results) {
-    deps.metrics.lookupItems.inc({ module, source: r.source, verdict: r.verdict });
+    deps.metrics.lookupItem(module, r.source, r.verdict).inc();
     if (r.verdict === 'unknown') deps.insights.unknownAnswered(r.key, caller.deviceId, now);
     if (r.reason !== undefined && r.reason.startsWith('rule:')) deps.insights.ruleHit(caller.groupId, r.reason.slice(5));
   }

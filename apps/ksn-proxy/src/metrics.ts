@@ -27,6 +27,20 @@ export class ProxyMetrics {
     registers: this.r,
   });
   readonly lookupItems = new Counter({ name: 'ksn_proxy_lookup_items_total', help: 'Looked-up objects by module, answer source and verdict', labelNames: ['module', 'source', 'verdict'] as const, registers: this.r });
+  private readonly lookupItemChildren = new Map<string, { inc(n?: number): void }>();
+  /**
+   * The lookup-items counter child for one (module, source, verdict): resolved once and
+   * kept (the label sets are closed: 8 × 4 × 5), so the hot path does not hash labels per item.
+   */
+  lookupItem(module: string, source: string, verdict: string): { inc(n?: number): void } {
+    const id = `${module}|${source}|${verdict}`;
+    let child = this.lookupItemChildren.get(id);
+    if (child === undefined) {
+      child = this.lookupItems.labels({ module, source, verdict });
+      this.lookupItemChildren.set(id, child);
+    }
+    return child;
+  }
   readonly upstreamRequests = new Counter({ name: 'ksn_proxy_upstream_requests_total', help: 'Requests to the upstream by route and outcome', labelNames: ['route', 'outcome'] as const, registers: this.r });
   readonly upstreamDuration = new Histogram({
     name: 'ksn_proxy_upstream_request_duration_seconds',
@@ -37,6 +51,7 @@ export class ProxyMetrics {
   });
   readonly upstreamBytes = new Counter({ name: 'ksn_proxy_upstream_bytes_total', help: 'Bytes exchanged with the upstream by direction', labelNames: ['direction'] as const, registers: this.r });
   readonly bytesSaved = new Counter({ name: 'ksn_proxy_bytes_saved_total', help: 'Upstream bytes not sent because the answer came from the cache', registers: this.r });
+  readonly cacheRejections = new Counter({ name: 'ksn_proxy_cache_admission_rejections_total', help: 'New verdicts not cached because the admission policy preferred the entry they would evict', registers: this.r });
   readonly cacheEvictions = new Counter({ name: 'ksn_proxy_cache_evictions_total', help: 'Verdicts evicted from the cache to make room', registers: this.r });
   readonly telemetry = new Counter({ name: 'ksn_proxy_telemetry_total', help: 'Telemetry submissions by outcome', labelNames: ['outcome'] as const, registers: this.r });
   readonly spoolDropped = new Counter({ name: 'ksn_proxy_spool_dropped_total', help: 'Spooled telemetry submissions dropped (spool full, or refused by the upstream on delivery)', registers: this.r });

@@ -73,7 +73,7 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     adware: config.TTL_ADWARE_SECONDS,
     unknown: config.TTL_UNKNOWN_SECONDS,
   };
-  const cache = new VerdictCache({ maxEntries: config.CACHE_MAX_ENTRIES, maxBytes: config.CACHE_MAX_BYTES, ttl, staleWindow: config.STALE_WINDOW_SECONDS, onEvict: () => metrics.cacheEvictions.inc() });
+  const cache = new VerdictCache({ maxEntries: config.CACHE_MAX_ENTRIES, maxBytes: config.CACHE_MAX_BYTES, ttl, staleWindow: config.STALE_WINDOW_SECONDS, admission: config.CACHE_ADMISSION, onEvict: () => metrics.cacheEvictions.inc(), onReject: () => metrics.cacheRejections.inc() });
   const upstreamToken = config.UPSTREAM_TOKEN || config.UPSTREAM_API_KEY;
   const upstream = new Upstream(
     {
