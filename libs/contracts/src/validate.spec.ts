@@ -1,4 +1,5 @@
 import { LookupRequest } from './endpoint';
+import { AppControlRule } from './policy';
 import { compile, fieldPath } from './validate';
 
 describe('compile', () => {
@@ -28,6 +29,15 @@ describe('compile', () => {
 
   it('reports a missing property as required', () => {
     expect(lookup.validate({ items: [] })).toMatchObject({ ok: false, field: 'module', message: 'is required' });
+  });
+
+  it('names the field inside the union variant that matched, not the union', () => {
+    const rule = compile(AppControlRule);
+    const base = { id: 'r1', action: 'block', status: 'on' };
+    expect(rule.validate({ ...base, match: { kind: 'hash', sha256: 'XYZ' } })).toMatchObject({ ok: false, field: 'match.sha256' });
+    expect(rule.validate({ ...base, match: { kind: 'vendor', vendor: 'Acme', extra: true } })).toMatchObject({ ok: false, field: 'match.extra', message: 'unknown property' });
+    // No variant's discriminator matches: the union itself is at fault.
+    expect(rule.validate({ ...base, match: { kind: 'colour' } })).toMatchObject({ ok: false, field: 'match' });
   });
 
   it('converts JSON pointers to dotted paths', () => {

@@ -25,7 +25,23 @@ export function fieldPath(pointer: string): string {
   return out;
 }
 
-function describe(error: ValueError): ValidationFailure {
+/**
+ * A union's own error only says "expected union value"; when exactly one variant's
+ * discriminating literal matched (e.g. `kind: "hash"`), that variant's first error names
+ * the field at fault (`match.sha256`).
+ */
+function mostSpecific(error: ValueError): ValueError {
+  if (error.type !== ValueErrorType.Union) return error;
+  const matched: ValueError[] = [];
+  for (const variant of error.errors) {
+    const all = [...variant];
+    if (all.length > 0 && !all.some((e) => e.type === ValueErrorType.Literal)) matched.push(all[0]!);
+  }
+  return matched.length === 1 ? mostSpecific(matched[0]!) : error;
+}
+
+function describe(found: ValueError): ValidationFailure {
+  const error = mostSpecific(found);
   let message = error.message;
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
     message = 'unknown property';
