@@ -120,7 +120,7 @@ describeEachEngine('management API', (db) => {
       view = (await write('patch', `/api/v1/groups/${g.id}/rules/${first}`).send({ version: 3, status: 'off', index: 0 }).expect(200)).body as GroupPolicyView;
       expect(view.policy.appControl!.rules.map((r) => [r.id, r.status])).toEqual([[first, 'off'], [`first-${g.id}`, 'test']]);
       await write('patch', `/api/v1/groups/${g.id}/rules/nope`).send({ version: 4, status: 'on' }).expect(404);
-      expect((await write('patch', `/api/v1/groups/${g.id}/rules/${first}`).send({ version: 4, match: { kind: 'hash', sha256: 'XYZ' } }).expect(400)).body).toMatchObject({ field: 'match' });
+      expect((await write('patch', `/api/v1/groups/${g.id}/rules/${first}`).send({ version: 4, match: { kind: 'hash', sha256: 'XYZ' } }).expect(400)).body).toMatchObject({ field: 'match.sha256' });
       await write('delete', `/api/v1/groups/${g.id}/rules/${first}`).expect(400);
       await write('delete', `/api/v1/groups/${g.id}/rules/${first}?version=3`).expect(409);
       view = (await write('delete', `/api/v1/groups/${g.id}/rules/${first}?version=4`).expect(200)).body as GroupPolicyView;
