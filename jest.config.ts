@@ -9,5 +9,7 @@ const projects = ['libs', 'apps']
   .filter((file) => existsSync(join(__dirname, file)))
   .map((file) => `<rootDir>/${file}`);
 
-const config: Config = { projects };
+// testTimeout is a global option (Jest ignores it in project configs): real servers,
+// long-polls and spawned processes on a loaded 2-core CI machine get 60 s per test (the projects' own testTimeout applies when one is run alone).
+const config: Config = { projects, testTimeout: 60_000 };
 export default config;
