@@ -71,9 +71,9 @@ describe('ksn-proxy endpoint listener', () => {
     const central = await startTestProxy(sc, emu.url);
     proxies.push(central);
     const branchToken = sc.token('proxy-branch-1');
-    const branch = await startTestProxy(sc, central.endpointUrl, { UPSTREAM_TOKEN: branchToken, CHANGE_FEED_WAIT_SECONDS: '5' });
+    const branch = await startTestProxy(sc, central.endpointUrl, { UPSTREAM_API_KEY: branchToken, CHANGE_FEED_WAIT_SECONDS: '5' });
     proxies.push(branch);
-    const other = await startTestProxy(sc, central.endpointUrl, { UPSTREAM_TOKEN: sc.token('proxy-branch-2') });
+    const other = await startTestProxy(sc, central.endpointUrl, { UPSTREAM_API_KEY: sc.token('proxy-branch-2') });
     proxies.push(other);
     const token = sc.token();
 

@@ -12,7 +12,6 @@ import { VerdictCache } from './cache';
 import { ChangeFeed } from './change-feed';
 import type { Config } from './config';
 import { DeviceAuthenticator } from './device-auth';
-import { ProxyError } from './errors';
 import { Heartbeats } from './heartbeat';
 import { Insights } from './insights';
 import { fileKey, lookup, parseLookup, type LookupDeps } from './lookup';
@@ -74,11 +73,10 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     unknown: config.TTL_UNKNOWN_SECONDS,
   };
   const cache = new VerdictCache({ maxEntries: config.CACHE_MAX_ENTRIES, maxBytes: config.CACHE_MAX_BYTES, ttl, staleWindow: config.STALE_WINDOW_SECONDS, admission: config.CACHE_ADMISSION, onEvict: () => metrics.cacheEvictions.inc(), onReject: () => metrics.cacheRejections.inc() });
-  const upstreamToken = config.UPSTREAM_TOKEN || config.UPSTREAM_API_KEY;
   const upstream = new Upstream(
     {
       url: config.KSN_UPSTREAM_URL,
-      token: upstreamToken,
+      token: config.UPSTREAM_API_KEY,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
       connections: config.UPSTREAM_CONNECTIONS,
       batchMaxKeys: config.BATCH_MAX_KEYS,
@@ -98,15 +96,17 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     },
   );
   const deps: LookupDeps = { cache, upstream, metrics, counters, insights, maxPendingKeys: config.UPSTREAM_MAX_PENDING_KEYS, unknownTtl: config.TTL_UNKNOWN_SECONDS };
+  // Where permitted telemetry goes: streamed now (forwarder) or later from the disk spool.
+  const telemetryTarget = { url: config.KSN_UPSTREAM_URL, token: config.UPSTREAM_API_KEY, timeoutMs: config.UPSTREAM_TIMEOUT_MS };
   const spool = new TelemetrySpool({
     dir: join(config.DATA_DIR, 'spool'),
     maxBytes: config.SPOOL_MAX_BYTES,
     retryMs: config.SPOOL_RETRY_MS,
-    deliver: spoolDelivery({ url: config.KSN_UPSTREAM_URL, token: upstreamToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS }, { metrics, counters, traffic, upstream }),
+    deliver: spoolDelivery(telemetryTarget, { metrics, counters, traffic, upstream }),
     onDropped: () => metrics.spoolDropped.inc(),
     log,
   });
-  const forwarder = upstream.enabled ? new TelemetryForwarder({ url: config.KSN_UPSTREAM_URL, token: upstreamToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS }) : undefined;
+  const forwarder = upstream.enabled ? new TelemetryForwarder(telemetryTarget) : undefined;
   const telemetryDeps: TelemetryDeps = { upstream, forwarder, spool, metrics, counters, traffic, maxBodyBytes: config.MAX_BODY_BYTES, log };
   const auth = new DeviceAuthenticator((deviceId) => insights.deviceSeen(deviceId));
   store.onChange(() => auth.reset());
@@ -211,7 +211,6 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     } catch (e) {
       if (res.headersSent) res.destroy();
       else if (e instanceof HttpError) sendError(res, e);
-      else if (e instanceof ProxyError) sendJson(res, e.status, { error: e.code, message: e.message }, e.headers);
       else {
         log.error('request failed', { route, error: e as Error });
         sendError(res, new HttpError('internal_error', 'internal error'));

@@ -118,12 +118,13 @@ export class TelemetrySpool {
       }
       if (result === 'retry') return;
       if (result === 'drop') this.opts.onDropped('refused');
+      // The file goes first, so what the spool counts is never less than what is on disk.
+      await unlink(record.file).catch(() => undefined);
       // It may have been dropped for room meanwhile.
       if (this.records[0] === record) {
         this.records.shift();
         this.totalBytes -= record.bytes;
       }
-      await unlink(record.file).catch(() => undefined);
     }
   }
 

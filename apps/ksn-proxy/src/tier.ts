@@ -7,7 +7,7 @@ import type { Upstream } from './upstream';
 /**
  * Tiering (branch → central → cloud): a ksn-proxy speaks the upstream protocol
  * too. A `POST /v1/lookup` whose body is `{keys}` (not `{module, items}`),
- * from a caller with a valid device token (the branch's UPSTREAM_TOKEN), is
+ * from a caller with a valid device token (the branch's UPSTREAM_API_KEY), is
  * answered like the cloud answers: `{results: [{key, verdict, category?,
  * vendor?, certificate?, ttl}]}`, from this proxy's cache or its upstream.
  * Policy (overrides, app control) is the branch's business, not applied here.

@@ -45,9 +45,13 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  /** A metered upstream's quota is spent and nothing is cached (ksn-proxy). */
+  upstream_quota: 429,
   internal_error: 500,
   upstream_error: 502,
   unavailable: 503,
+  /** Too much upstream work in flight: a fast refusal, retry shortly (ksn-proxy). */
+  overloaded: 503,
   upstream_timeout: 504,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;

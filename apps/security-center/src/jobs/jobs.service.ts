@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { COUNTER_NAMES } from '@ksn/contracts';
+import { addCounters, zeroCounters } from '@ksn/contracts';
 import { DataSource, LessThan } from 'typeorm';
 import { Session } from '../auth/session.entity';
 import { CategoriesService } from '../categories/categories.service';
@@ -80,14 +80,14 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
         const k = `${m.proxyId}|${hour}`;
         let h = hours.get(k);
         if (!h) {
-          h = tx.create(TrafficHour, { proxyId: m.proxyId, hour, ...Object.fromEntries(COUNTER_NAMES.map((n) => [n, 0])) });
+          h = tx.create(TrafficHour, { proxyId: m.proxyId, hour, ...zeroCounters() });
           hours.set(k, h);
         }
-        for (const n of COUNTER_NAMES) h[n] += m[n];
+        addCounters(h, m);
       }
       for (const h of hours.values()) {
         const existing = await tx.findOneBy(TrafficHour, { proxyId: h.proxyId, hour: h.hour });
-        if (existing) for (const n of COUNTER_NAMES) h[n] += existing[n];
+        if (existing) addCounters(h, existing);
         await tx.save(TrafficHour, h);
       }
       await tx.delete(TrafficMinute, { minute: LessThan(cutoff) });

@@ -1,10 +1,7 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { TestBed, type ComponentFixture } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
+import type { HttpTestingController } from '@angular/common/http/testing';
+import type { ComponentFixture } from '@angular/core/testing';
 import type { AuditEntryView } from '@ksn/contracts';
-import { byTestId, loginAs, settle, typeInto } from '../../../testing/session';
-import { sessionInterceptor } from '../../core/auth/session.interceptor';
+import { byTestId, mountPage, settle, typeInto } from '../../../testing/session';
 import { AUDIT_URL } from './audit.api';
 import { auditDiff } from './audit-diff';
 import { AuditPage } from './audit.page';
@@ -45,13 +42,7 @@ describe(AuditPage.name, () => {
   let page: HTMLElement;
 
   beforeEach(async () => {
-    TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([sessionInterceptor])), provideHttpClientTesting(), provideRouter([])],
-    });
-    http = TestBed.inject(HttpTestingController);
-    await loginAs('auditor');
-    fixture = TestBed.createComponent(AuditPage);
-    page = fixture.nativeElement as HTMLElement;
+    ({ fixture, http, page } = await mountPage(AuditPage, 'auditor'));
   });
   afterEach(() => http.verify());
 

@@ -1,12 +1,9 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { TestBed, type ComponentFixture } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
+import type { HttpTestingController } from '@angular/common/http/testing';
+import type { ComponentFixture } from '@angular/core/testing';
 import type { CreatedEnrolmentToken, DeviceView } from '@ksn/contracts';
 import { flushError } from '../../../testing/http';
 import { group } from '../../../testing/policy';
-import { byTestId, loginAs, settle, typeInto } from '../../../testing/session';
-import { sessionInterceptor } from '../../core/auth/session.interceptor';
+import { byTestId, mountPage, settle, typeInto } from '../../../testing/session';
 import { GROUPS_URL } from '../../shared/groups.api';
 import { DEVICES_URL, TOKENS_URL } from './devices.api';
 import { GroupsPage, groupNameError } from './groups.page';
@@ -42,13 +39,7 @@ describe(GroupsPage.name, () => {
   let page: HTMLElement;
 
   beforeEach(async () => {
-    TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([sessionInterceptor])), provideHttpClientTesting(), provideRouter([])],
-    });
-    http = TestBed.inject(HttpTestingController);
-    await loginAs('operator');
-    fixture = TestBed.createComponent(GroupsPage);
-    page = fixture.nativeElement as HTMLElement;
+    ({ fixture, http, page } = await mountPage(GroupsPage, 'operator'));
     http.expectOne(GROUPS_URL).flush(GROUPS);
     await settle(fixture);
     http.expectOne(TOKENS_URL).flush([]);

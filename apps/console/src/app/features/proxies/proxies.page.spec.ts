@@ -1,11 +1,8 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { TestBed, type ComponentFixture } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
+import type { HttpTestingController } from '@angular/common/http/testing';
+import type { ComponentFixture } from '@angular/core/testing';
 import type { ProxyDetail, TrafficLogEntry } from '@ksn/contracts';
 import { proxyStatus } from '../../../testing/fixtures';
-import { byTestId, loginAs, settle, typeInto } from '../../../testing/session';
-import { sessionInterceptor } from '../../core/auth/session.interceptor';
+import { byTestId, mountPage, settle, typeInto } from '../../../testing/session';
 import { PROXIES_URL } from './proxies.api';
 import { ProxiesPage, proxyNameError } from './proxies.page';
 import { totalsByKind } from './traffic';
@@ -32,13 +29,7 @@ describe(ProxiesPage.name, () => {
   let page: HTMLElement;
 
   beforeEach(async () => {
-    TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([sessionInterceptor])), provideHttpClientTesting(), provideRouter([])],
-    });
-    http = TestBed.inject(HttpTestingController);
-    await loginAs('admin');
-    fixture = TestBed.createComponent(ProxiesPage);
-    page = fixture.nativeElement as HTMLElement;
+    ({ fixture, http, page } = await mountPage(ProxiesPage, 'admin'));
     http.expectOne(PROXIES_URL).flush([proxyStatus({ connected: true, lastHeartbeatAt: new Date().toISOString(), snapshotVersion: 4 })]);
     await settle(fixture);
     const traffic = http.expectOne((r) => r.url === `${PROXIES_URL}/p1/traffic`);

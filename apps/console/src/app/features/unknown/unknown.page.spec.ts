@@ -1,10 +1,7 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { TestBed, type ComponentFixture } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
+import type { HttpTestingController } from '@angular/common/http/testing';
+import type { ComponentFixture } from '@angular/core/testing';
 import type { UnknownObjectView, VerdictAlertView } from '@ksn/contracts';
-import { byTestId, loginAs, settle } from '../../../testing/session';
-import { sessionInterceptor } from '../../core/auth/session.interceptor';
+import { byTestId, mountPage, settle } from '../../../testing/session';
 import { OVERRIDES_URL } from '../overrides/overrides.api';
 import { ALERTS_URL, UNKNOWN_URL, UnknownPage, overrideForKey } from './unknown.page';
 
@@ -25,13 +22,7 @@ describe(UnknownPage.name, () => {
   let page: HTMLElement;
 
   async function open(role: 'operator' | 'auditor'): Promise<void> {
-    TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([sessionInterceptor])), provideHttpClientTesting(), provideRouter([])],
-    });
-    http = TestBed.inject(HttpTestingController);
-    await loginAs(role);
-    fixture = TestBed.createComponent(UnknownPage);
-    page = fixture.nativeElement as HTMLElement;
+    ({ fixture, http, page } = await mountPage(UnknownPage, role));
     http.expectOne((r) => r.url === UNKNOWN_URL).flush({ items: [OBJ], total: 1, limit: 100, offset: 0 });
     const alerts = http.expectOne((r) => r.url === ALERTS_URL);
     expect(alerts.request.params.get('acknowledged')).toBe('false');

@@ -1,11 +1,8 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { TestBed, type ComponentFixture } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
+import type { HttpTestingController } from '@angular/common/http/testing';
+import type { ComponentFixture } from '@angular/core/testing';
 import type { UserView } from '@ksn/contracts';
 import { flushError } from '../../../testing/http';
-import { byTestId, loginAs, settle, typeInto } from '../../../testing/session';
-import { sessionInterceptor } from '../../core/auth/session.interceptor';
+import { byTestId, mountPage, settle, typeInto } from '../../../testing/session';
 import { newUserErrors } from './user-form';
 import { API_TOKENS_URL, USERS_URL, UsersPage } from './users.page';
 
@@ -28,13 +25,7 @@ describe(UsersPage.name, () => {
   let page: HTMLElement;
 
   beforeEach(async () => {
-    TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([sessionInterceptor])), provideHttpClientTesting(), provideRouter([])],
-    });
-    http = TestBed.inject(HttpTestingController);
-    await loginAs('admin');
-    fixture = TestBed.createComponent(UsersPage);
-    page = fixture.nativeElement as HTMLElement;
+    ({ fixture, http, page } = await mountPage(UsersPage, 'admin'));
     http.expectOne(USERS_URL).flush([ALICE, BOB]);
     http.expectOne(API_TOKENS_URL).flush([]);
     await settle(fixture);
