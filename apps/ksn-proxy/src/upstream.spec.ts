@@ -140,4 +140,23 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
     expect((await lookup(proxy, token, [file(hex(50))])).status).toBe(200);
     expect((await slow).status).toBe(200);
   });
+
+  it('keeps batches to the pool size: misses that arrive while every connection is busy leave together, none time out queued', async () => {
+    proxy = await startTestProxy(sc, emu.url, { UPSTREAM_CONNECTIONS: '1', UPSTREAM_TIMEOUT_MS: '2500', UPSTREAM_RETRIES: '0', CHANGE_FEED_WAIT_SECONDS: '30' });
+    // The change feed (started by the first answer) long-polls on its own connection: the one lookup connection stays free.
+    expect((await lookup(proxy, token, [file(hex(59))])).status).toBe(200);
+    await until(() => emu.stats().changeFeedWaiting > 0);
+    emu.setFaults({ latencyMs: 1500 });
+    const first = lookup(proxy, token, [file(hex(60))]);
+    await until(() => proxy!.upstream.pendingKeys === 1);
+    const later: Promise<Response>[] = [];
+    for (let i = 61; i <= 65; i++) {
+      later.push(lookup(proxy, token, [file(hex(i))]));
+      await new Promise((r) => setTimeout(r, 20)); // each past the batch window: alone, it would be a batch of its own
+    }
+    // Queued for a connection, five one-key batches would wait 1.5 s and then take 1.5 s: past the 2.5 s timeout.
+    const answers = await Promise.all([first, ...later]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(emu.stats().requests.v1_lookup).toBe(3);
+  });
 });

@@ -50,11 +50,16 @@ const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR
  * The upstream cloud, as the proxy sees it: a keep-alive pool, and lookups that
  * are coalesced (one question per key in flight, however many ask) and packed
  * into batches (misses of concurrent requests share one upstream call).
- * Every batch passes the quota guard and the circuit breaker, is retried with
+ * At most `connections` batches are in flight: while all are busy, new misses
+ * wait in the queue and leave together in the next batch, so no batch spends
+ * its timeout queued for a connection. The change feed long-polls on a pool of
+ * its own and never takes a lookup connection. Every batch passes the quota guard and the circuit breaker, is retried with
  * backoff on connection errors and 502/503/504, and is written to the traffic log.
  */
 export class Upstream {
   private readonly pool: Pool | undefined;
+  private readonly feedPool: Pool | undefined;
+  private batchesInFlight = 0;
   private readonly inflight = new Map<string, Promise<UpstreamVerdict>>();
   private queue = new Map<string, Waiter>();
   private timer: NodeJS.Timeout | undefined;
@@ -69,6 +74,7 @@ export class Upstream {
     private readonly onRequest: (ok: boolean) => void = () => undefined,
   ) {
     this.pool = opts.url ? new Pool(opts.url, { connections: opts.connections, keepAliveTimeout: 30_000, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs }) : undefined;
+    this.feedPool = opts.url ? new Pool(opts.url, { keepAliveTimeout: 30_000 }) : undefined;
     this.headers = { 'content-type': 'application/json', ...(opts.token && { authorization: `Bearer ${opts.token}` }) };
     this.breaker = new CircuitBreaker(opts.breakerFailures, opts.breakerResetMs);
     this.quota = new TokenBucket(opts.quotaPerSecond, opts.quotaBurst);
@@ -111,10 +117,24 @@ export class Upstream {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.queue.size === 0) return;
-    const batch = this.queue;
-    this.queue = new Map();
-    void this.send(batch);
+    while (this.queue.size > 0 && (this.batchesInFlight < this.opts.connections || !this.pool)) {
+      let batch = this.queue;
+      if (batch.size <= this.opts.batchMaxKeys) this.queue = new Map();
+      else {
+        batch = new Map();
+        for (const [key, waiter] of this.queue) {
+          batch.set(key, waiter);
+          this.queue.delete(key);
+          if (batch.size === this.opts.batchMaxKeys) break;
+        }
+      }
+      this.batchesInFlight++;
+      void this.send(batch).finally(() => {
+        this.batchesInFlight--;
+        // Misses that arrived while every connection was busy leave now, together.
+        if (this.queue.size > 0 && !this.timer) this.flush();
+      });
+    }
   }
 
   private async send(batch: Map<string, Waiter>): Promise<void> {
@@ -187,8 +207,8 @@ export class Upstream {
    * the upstream has no feed (404: e.g. an older upstream).
    */
   async changes(since: string, waitSeconds: number, signal: AbortSignal): Promise<ChangesResponse | undefined> {
-    if (!this.pool) return undefined;
-    const res = await this.pool.request({
+    if (!this.feedPool) return undefined;
+    const res = await this.feedPool.request({
       path: `/v1/changes?since=${encodeURIComponent(since)}&wait=${waitSeconds}`,
       method: 'GET',
       headers: this.headers,
@@ -207,7 +227,7 @@ export class Upstream {
 
   async close(): Promise<void> {
     this.flush();
-    await this.pool?.close();
+    await Promise.all([this.pool?.close(), this.feedPool?.close()]);
   }
 }
 
