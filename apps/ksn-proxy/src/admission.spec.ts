@@ -52,16 +52,6 @@ describe(TinyLfu.name, () => {
     expect(f.frequency('a')).toBe(3);
   });
 
-  it('admits a candidate only if it is more frequent than the victim', () => {
-    const f = new TinyLfu(1000);
-    for (let i = 0; i < 4; i++) f.record('popular');
-    f.record('once');
-    expect(f.admit('once', 'popular')).toBe(false);
-    expect(f.admit('popular', 'once')).toBe(true);
-    expect(f.admit('once', 'never')).toBe(true);
-    expect(f.admit('never', 'once')).toBe(false);
-  });
-
   it('ages: after sampleSize accesses old counts are halved and the doorkeeper forgets', () => {
     const f = new TinyLfu(16);
     for (let i = 0; i < 9; i++) f.record('old');

@@ -173,11 +173,6 @@ export class TinyLfu {
     return this.sketch.frequency(hash) + (this.doorkeeper.has(hash) ? 1 : 0);
   }
 
-  /** Should `candidate` replace `victim` (the entry the cache would evict)? */
-  admit(candidate: string, victim: string): boolean {
-    return this.frequency(candidate) > this.frequency(victim);
-  }
-
   private age(): void {
     this.additions = 0;
     this.sketch.halve();

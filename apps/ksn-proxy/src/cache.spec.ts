@@ -124,6 +124,22 @@ describe(VerdictCache.name, () => {
     expect(cache.size).toBe(2);
   });
 
+  it('with TinyLFU displaces the least asked-for of the least recently used entries, not a popular LRU tail', () => {
+    const cache = new VerdictCache(options({ maxEntries: 3 }));
+    const ask = (k: string, times: number) => {
+      for (let i = 0; i < times; i++) cache.get(k);
+      cache.set(k, value());
+    };
+    ask('popular', 5); // the least recently used entry, but asked for most
+    ask('x', 1);
+    ask('y', 1);
+    ask('newcomer', 2);
+    expect(cache.peek('newcomer')).toBeDefined();
+    expect(cache.peek('popular')).toBeDefined();
+    expect(cache.peek('x')).toBeUndefined();
+    expect(cache.size).toBe(3);
+  });
+
   it('is bounded by estimated bytes as well as entries', () => {
     const cache = new VerdictCache(options({ maxEntries: 1000, maxBytes: 2000, admission: 'lru' }));
     for (let i = 0; i < 100; i++) cache.set(`sha256:${i.toString(16).padStart(64, '0')}`, value());

@@ -38,6 +38,8 @@ export interface CacheOptions {
 const MAX_INTERNED = 65_536;
 // Per-entry bookkeeping of lru-cache (map slot, list links, TTL arrays) and of the value object.
 const ENTRY_OVERHEAD = 96;
+/** Least recently used entries compared when choosing what a new verdict displaces (see `admits`). */
+export const VICTIM_SAMPLE = 32;
 
 /**
  * Verdict cache: lru-cache bounded by entries and by estimated bytes, with an
@@ -151,17 +153,43 @@ export class VerdictCache {
     return Math.max(0, Math.ceil((entry.freshUntil - now) / 1000));
   }
 
-  /** Room for the key without evicting, or the key is asked for more than the LRU victim. */
+  /**
+   * Room for the key without evicting, or the key is asked for more often than
+   * the victim: the least frequently asked of the `VICTIM_SAMPLE` least recently
+   * used entries (an expired one is taken at once). Comparing against one LRU
+   * tail alone keeps evicting recently unused but popular entries' neighbours at
+   * random; sampling the tail lets the cache converge on the popular keys
+   * (+3 points of hit ratio at Zipf α 0.9, docs/performance.md, ADR 010). The
+   * chosen victim is removed here, so the insert does not evict another.
+   */
   private admits(key: string, now: number): boolean {
     if (this.lru.has(key)) return true;
     const full =
       this.lru.size >= this.opts.maxEntries || this.lru.calculatedSize + entrySize(key) > this.opts.maxBytes;
     if (!full) return true;
-    const victim = this.lru.rkeys().next();
-    if (victim.done === true) return true;
-    const old = this.lru.peek(victim.value);
-    if (old === undefined || this.dead(old, now)) return true;
-    return this.admission!.admit(key, victim.value);
+    const admission = this.admission!;
+    let victim: string | undefined;
+    let victimFrequency = Infinity;
+    let sampled = 0;
+    for (const k of this.lru.rkeys()) {
+      const old = this.lru.peek(k);
+      if (old === undefined || this.dead(old, now)) {
+        victim = k;
+        victimFrequency = -1;
+        break;
+      }
+      const f = admission.frequency(k);
+      if (f < victimFrequency) {
+        victim = k;
+        victimFrequency = f;
+      }
+      if (++sampled === VICTIM_SAMPLE) break;
+    }
+    if (victim === undefined) return true;
+    if (victimFrequency >= 0 && admission.frequency(key) <= victimFrequency) return false;
+    this.lru.delete(victim);
+    if (victimFrequency >= 0) this.opts.onEvict?.();
+    return true;
   }
 
   /** Past freshness and the stale window: never served again. */
