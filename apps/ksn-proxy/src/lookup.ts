@@ -95,7 +95,7 @@ export async function lookup(deps: LookupDeps, caller: Caller, index: PolicyInde
   }
   deps.counters.lookups += keys.length;
   for (const r of results) {
-    deps.metrics.lookupItem(module, r.source, r.verdict).inc();
+    deps.metrics.lookupItems.child(module, r.source, r.verdict).inc();
     if (r.verdict === 'unknown') deps.insights.unknownAnswered(r.key, caller.deviceId, now);
     if (r.reason !== undefined && r.reason.startsWith('rule:')) deps.insights.ruleHit(caller.groupId, r.reason.slice(5));
   }

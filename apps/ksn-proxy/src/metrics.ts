@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { HotCounter, HotHistogram } from './hot-metrics';
 
 export interface MetricSources {
   cacheEntries: () => number;
@@ -18,29 +19,17 @@ export class ProxyMetrics {
   readonly registry = new Registry();
   private readonly r = [this.registry];
 
-  readonly requests = new Counter({ name: 'ksn_proxy_requests_total', help: 'Endpoint requests by route and status', labelNames: ['route', 'status'] as const, registers: this.r });
-  readonly requestDuration = new Histogram({
-    name: 'ksn_proxy_request_duration_seconds',
-    help: 'Endpoint request duration by route',
-    labelNames: ['route'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: this.r,
-  });
-  readonly lookupItems = new Counter({ name: 'ksn_proxy_lookup_items_total', help: 'Looked-up objects by module, answer source and verdict', labelNames: ['module', 'source', 'verdict'] as const, registers: this.r });
-  private readonly lookupItemChildren = new Map<string, { inc(n?: number): void }>();
-  /**
-   * The lookup-items counter child for one (module, source, verdict): resolved once and
-   * kept (the label sets are closed: 8 × 4 × 5), so the hot path does not hash labels per item.
-   */
-  lookupItem(module: string, source: string, verdict: string): { inc(n?: number): void } {
-    const id = `${module}|${source}|${verdict}`;
-    let child = this.lookupItemChildren.get(id);
-    if (child === undefined) {
-      child = this.lookupItems.labels({ module, source, verdict });
-      this.lookupItemChildren.set(id, child);
-    }
-    return child;
-  }
+  // Updated on every request: hot-path metrics (hot-metrics.ts), children resolved once per label set.
+  readonly requests = new HotCounter('ksn_proxy_requests_total', 'Endpoint requests by route and status', ['route', 'status'], this.registry);
+  readonly requestDuration = new HotHistogram(
+    'ksn_proxy_request_duration_seconds',
+    'Endpoint request duration by route',
+    ['route'],
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    this.registry,
+  );
+  readonly lookupItems = new HotCounter('ksn_proxy_lookup_items_total', 'Looked-up objects by module, answer source and verdict', ['module', 'source', 'verdict'], this.registry);
+  readonly bytesSaved = new HotCounter('ksn_proxy_bytes_saved_total', 'Upstream bytes not sent because the answer came from the cache', [], this.registry).child();
   readonly upstreamRequests = new Counter({ name: 'ksn_proxy_upstream_requests_total', help: 'Requests to the upstream by route and outcome', labelNames: ['route', 'outcome'] as const, registers: this.r });
   readonly upstreamDuration = new Histogram({
     name: 'ksn_proxy_upstream_request_duration_seconds',
@@ -50,7 +39,6 @@ export class ProxyMetrics {
     registers: this.r,
   });
   readonly upstreamBytes = new Counter({ name: 'ksn_proxy_upstream_bytes_total', help: 'Bytes exchanged with the upstream by direction', labelNames: ['direction'] as const, registers: this.r });
-  readonly bytesSaved = new Counter({ name: 'ksn_proxy_bytes_saved_total', help: 'Upstream bytes not sent because the answer came from the cache', registers: this.r });
   readonly cacheRejections = new Counter({ name: 'ksn_proxy_cache_admission_rejections_total', help: 'New verdicts not cached because the admission policy preferred the entry they would evict', registers: this.r });
   readonly cacheEvictions = new Counter({ name: 'ksn_proxy_cache_evictions_total', help: 'Verdicts evicted from the cache to make room', registers: this.r });
   readonly telemetry = new Counter({ name: 'ksn_proxy_telemetry_total', help: 'Telemetry submissions by outcome', labelNames: ['outcome'] as const, registers: this.r });

@@ -141,6 +141,13 @@ describe('ksn-proxy', () => {
   it('answers GET /v1/files/{hash} and GET /v1/policy', async () => {
     const file = await fetch(`${proxy.endpointUrl}/v1/files/${EICAR}?module=file-threat-protection`, { headers: { authorization: `Bearer ${token}` } });
     expect((await file.json()) as LookupResult).toMatchObject({ verdict: 'malicious', decision: 'block' });
+    // The module parameter however it is written: alone, among others, percent-encoded; unknown ones are a 400.
+    for (const query of ['?x=1&module=file-threat-protection', '?module=file%2Dthreat-protection', '']) {
+      const res = await fetch(`${proxy.endpointUrl}/v1/files/${EICAR}${query}`, { headers: { authorization: `Bearer ${token}` } });
+      expect([query, res.status]).toEqual([query, 200]);
+    }
+    const unknownModule = await fetch(`${proxy.endpointUrl}/v1/files/${EICAR}?module=bogus`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await unknownModule.json()).toMatchObject({ error: 'invalid_request', field: 'module' });
     const bad = await fetch(`${proxy.endpointUrl}/v1/files/not-a-hash`, { headers: { authorization: `Bearer ${token}` } });
     expect(bad.status).toBe(400);
     const badEscape = await fetch(`${proxy.endpointUrl}/v1/files/%E0%A4%A`, { headers: { authorization: `Bearer ${token}` } });

@@ -149,7 +149,7 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
   let draining = false;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const end = metrics.requestDuration.startTimer();
+    const started = performance.now();
     let route: Route = 'unmatched';
     if (draining) res.setHeader('connection', 'close');
     try {
@@ -180,7 +180,7 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
         const caller = auth.authenticate(req, index);
         // Hashes are hex: nothing to percent-decode, and anything else is a 400.
         const key = fileKey(path.slice('/v1/files/'.length));
-        const module = new URLSearchParams(q < 0 ? '' : url.slice(q + 1)).get('module') ?? 'file-threat-protection';
+        const module = moduleParam(q < 0 ? '' : url.slice(q + 1)) ?? 'file-threat-protection';
         if (!(MODULE_IDS as readonly string[]).includes(module)) throw new HttpError('invalid_request', 'module is not a known module id', 'module');
         const [result] = await lookup(deps, caller, index, module as ModuleId, [key]);
         sendJson(res, 200, result);
@@ -216,8 +216,8 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
         sendError(res, new HttpError('internal_error', 'internal error'));
       }
     } finally {
-      metrics.requests.inc({ route, status: String(res.statusCode) });
-      end({ route });
+      metrics.requests.child(route, String(res.statusCode)).inc();
+      metrics.requestDuration.child(route).observe((performance.now() - started) / 1000);
     }
   }
 
@@ -310,4 +310,10 @@ function closeServer(server: Server, graceMs = 300): Promise<void> {
       resolve();
     });
   });
+}
+
+/** `module` from a query string: the one-parameter form endpoints send without a URLSearchParams per request. */
+function moduleParam(query: string): string | null {
+  if (query.startsWith('module=') && !/[&%+]/.test(query)) return query.slice(7);
+  return query === '' ? null : new URLSearchParams(query).get('module');
 }

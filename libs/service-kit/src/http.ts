@@ -18,12 +18,10 @@ export class HttpError extends Error {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-    'cache-control': 'no-store',
-    ...headers,
-  });
+  // A flat [name, value, …] list: the cheapest form of writeHead (this runs on every proxy answer).
+  const head = ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(payload)), 'cache-control', 'no-store'];
+  if (headers !== undefined) for (const name in headers) head.push(name, headers[name]!);
+  res.writeHead(status, head);
   res.end(payload);
 }
 
