@@ -113,6 +113,17 @@ async function httpOk(url) {
   return r.status < 500;
 }
 
+/** tools/bench/floor.mjs on the server core: what node:http alone answers per second. */
+export async function startNodeFloor(root, log) {
+  const p = startProcess('node:http floor', process.execPath, [join(root, 'tools/bench/floor.mjs')], {
+    core: SERVER_CORE,
+    readyLine: true,
+    log,
+  });
+  const { url } = await p.ready;
+  return { ...p, url };
+}
+
 export async function startOrigin(root, log) {
   const p = startProcess('origin', process.execPath, [join(root, 'tools/bench/origin.mjs')], {
     core: CLIENT_CORE,

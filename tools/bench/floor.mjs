@@ -1,0 +1,24 @@
+// The node:http floor for workload 1: a bare node:http server that answers every
+// request with a fixed JSON verdict of the size ksn-proxy answers with, and does
+// nothing else (no parsing of the path, no token, no cache, no metrics). Measured
+// next to ksn-proxy, it shows how much of the gap to nginx is node:http itself on
+// one core and how much is the proxy's own work.
+//   node tools/bench/floor.mjs            (prints {"event":"ready","url":…})
+import { createServer } from 'node:http';
+
+const body = JSON.stringify({
+  key: `sha256:${'0123abcd'.repeat(8)}`,
+  verdict: 'clean',
+  decision: 'allow',
+  source: 'cache',
+  ttl: 86399,
+  category: 'Golden Image/Operating Systems & Utilities/OS Components',
+});
+const server = createServer({ keepAliveTimeout: 5_000 }, (_req, res) => {
+  res.writeHead(200, ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store']);
+  res.end(body);
+});
+server.listen(0, '127.0.0.1', () => {
+  console.log(JSON.stringify({ event: 'ready', url: `http://127.0.0.1:${server.address().port}` }));
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
