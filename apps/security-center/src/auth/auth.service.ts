@@ -70,18 +70,22 @@ export class AuthService {
       await this.auditFailure(username, user.id, false);
       throw new ApiError('rate_limited', 'too many failed logins; try again in a few minutes');
     }
+    // Count the attempt before checking the password, atomically in the database: parallel
+    // guesses cannot all read the same count, so at most MAX_FAILURES passwords are tried
+    // per lockout period however many requests arrive at once (on every instance).
+    await this.users.increment({ id: user.id }, 'failedLogins', 1);
+    const attempt = (await this.users.findOneByOrFail({ id: user.id })).failedLogins;
+    if (attempt > MAX_FAILURES) {
+      await this.auditFailure(username, user.id, false);
+      throw new ApiError('rate_limited', 'too many failed logins; try again in a few minutes');
+    }
     if (!(await argon2.verify(user.passwordHash, password))) {
-      const failures = user.failedLogins + 1;
-      await this.users.update(
-        { id: user.id },
-        failures >= MAX_FAILURES
-          ? { failedLogins: 0, lockedUntil: new Date(Date.now() + LOCKOUT_MS).toISOString() }
-          : { failedLogins: failures },
-      );
-      await this.auditFailure(username, user.id, failures >= MAX_FAILURES);
+      const lock = attempt >= MAX_FAILURES;
+      if (lock) await this.users.update({ id: user.id }, { failedLogins: 0, lockedUntil: new Date(Date.now() + LOCKOUT_MS).toISOString() });
+      await this.auditFailure(username, user.id, lock);
       throw new ApiError('unauthorized', 'wrong username or password');
     }
-    if (user.failedLogins > 0 || user.lockedUntil) await this.users.update({ id: user.id }, { failedLogins: 0, lockedUntil: null });
+    await this.users.update({ id: user.id }, { failedLogins: 0, lockedUntil: null });
     const token = newSecret('', 32);
     const csrfToken = newSecret('', 24);
     const expiresAt = new Date(Date.now() + this.config.SESSION_TTL_SECONDS * 1000);

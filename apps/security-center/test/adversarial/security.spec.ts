@@ -8,6 +8,7 @@ import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app';
+import { AuthService } from '../../src/auth/auth.service';
 import { loadConfig } from '../../src/config';
 import { ADMIN_PASSWORD, loginAs, startTestApp, TEST_ENROLMENT_TOKEN, TEST_PROXY_KEY } from '../app';
 import { apiRoutes, databaseDigest, fillPath } from './routes';
@@ -40,6 +41,17 @@ describe('security-center adversarial: login throttling and lockout', () => {
     expect(locked.status).toBe(429);
     expect(locked.body).toMatchObject({ error: 'rate_limited' });
     expect(String(locked.headers['set-cookie'] ?? '')).not.toMatch(/ksn_session=[^;]+/);
+  });
+
+  it('tries at most 5 passwords however many guesses arrive at once', async () => {
+    const http = request(app.getHttpServer());
+    await app.get(AuthService).createUser('burst', ADMIN_PASSWORD, 'auditor');
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => http.post('/api/v1/auth/login').send({ username: 'burst', password: `guess-${i}` })));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    const locked = await http.post('/api/v1/auth/login').send({ username: 'burst', password: ADMIN_PASSWORD });
+    expect(locked.status).toBe(429);
   });
 
   it('answers an unknown user exactly like a wrong password (no user enumeration)', async () => {
