@@ -16,6 +16,7 @@ export const PROXY_METRICS = [
   'ksn_proxy_telemetry_total',
   'ksn_proxy_policy_snapshot_version',
   'ksn_proxy_policy_snapshot_age_seconds',
+  'ksn_proxy_policy_sync_age_seconds',
 ] as const;
 
 /** Added with the telemetry spool, circuit breaker and upstream quota. */

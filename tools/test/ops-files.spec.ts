@@ -72,7 +72,7 @@ describe('Prometheus rules', () => {
     expect(alerts.map((a) => a.alert)).toEqual(
       expect.arrayContaining([
         'KsnProxyDown',
-        'KsnProxySnapshotTooOld',
+        'KsnProxyPolicyOutOfSync',
         'KsnProxyUpstreamErrors',
         'KsnProxyServingStale',
         'KsnProxyHitRatioDrop',

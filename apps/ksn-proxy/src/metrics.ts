@@ -5,6 +5,7 @@ export interface MetricSources {
   cacheEntries: () => number;
   snapshotVersion: () => number;
   snapshotAge: () => number;
+  syncAge: () => number;
   circuitState: () => number;
   quotaTokens: () => number;
   spoolBytes: () => number;
@@ -53,6 +54,7 @@ export class ProxyMetrics {
     new Gauge({ name: 'ksn_proxy_cache_entries', help: 'Verdicts in the cache', registers: this.r, collect() { this.set(sources.cacheEntries()); } });
     new Gauge({ name: 'ksn_proxy_policy_snapshot_version', help: 'Version of the policy snapshot in force (0: none yet)', registers: this.r, collect() { this.set(sources.snapshotVersion()); } });
     new Gauge({ name: 'ksn_proxy_policy_snapshot_age_seconds', help: 'Seconds since the snapshot in force was generated', registers: this.r, collect() { this.set(sources.snapshotAge()); } });
+    new Gauge({ name: 'ksn_proxy_policy_sync_age_seconds', help: 'Seconds since security-center last answered a snapshot pull (since the proxy started, if it has not yet)', registers: this.r, collect() { this.set(sources.syncAge()); } });
     new Gauge({ name: 'ksn_proxy_circuit_state', help: 'Upstream circuit breaker: 0 closed, 1 open, 2 half-open', registers: this.r, collect() { this.set(sources.circuitState()); } });
     new Gauge({ name: 'ksn_proxy_upstream_quota_tokens', help: 'Upstream quota tokens available now (-1: no quota configured)', registers: this.r, collect() { this.set(sources.quotaTokens()); } });
     new Gauge({ name: 'ksn_proxy_spool_bytes', help: 'Bytes of telemetry waiting in the spool', registers: this.r, collect() { this.set(sources.spoolBytes()); } });

@@ -47,6 +47,18 @@ describe('ksn-proxy observability', () => {
     expect(check.status).toBe(0);
   });
 
+  it('says how long ago security-center last answered: small while it answers, growing once it is gone', async () => {
+    proxy = await startTestProxy(sc, emu.url);
+    const syncAge = async () => Number(/^ksn_proxy_policy_sync_age_seconds (\S+)$/m.exec(await (await fetch(`${proxy!.adminUrl}/metrics`)).text())?.[1]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await syncAge()).toBeLessThan(1);
+    await sc.close();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await syncAge()).toBeGreaterThanOrEqual(1.2);
+    // Still serving with the snapshot it has.
+    expect((await lookup(proxy, token, [file(hex(2))])).status).toBe(200);
+  });
+
   it('reports unknown objects with their devices and application-control rule hits in the heartbeat', async () => {
     const ruled = hex(2);
     const tested = hex(3);

@@ -53,6 +53,8 @@ export interface PolicyStoreOptions {
  */
 export class PolicyStore {
   current: PolicyIndex | undefined;
+  /** When security-center last answered a pull (a snapshot or "unchanged"), epoch ms. */
+  lastContact: number | undefined;
   private etag: string | undefined;
   private stopped = false;
   private abort = new AbortController();
@@ -109,10 +111,14 @@ export class PolicyStore {
       bodyTimeout: 30_000,
     });
     const body = await res.body.text();
-    if (res.statusCode === 304) return false;
+    if (res.statusCode === 304) {
+      this.lastContact = Date.now();
+      return false;
+    }
     if (res.statusCode !== 200) throw new Error(`security-center answered ${res.statusCode}: ${body.slice(0, 200)}`);
     const parsed = validSnapshot.validate(JSON.parse(body));
     if (!parsed.ok) throw new Error(`snapshot invalid at ${parsed.field}: ${parsed.message}`);
+    this.lastContact = Date.now();
     const etag = res.headers['etag'];
     this.etag = typeof etag === 'string' ? etag : undefined;
     if (this.current && parsed.value.version === this.current.version) return false;

@@ -52,6 +52,7 @@ type Route = 'lookup' | 'file' | 'policy' | 'telemetry' | 'token' | 'changes' | 
  */
 export async function startProxy(config: Config, log: Logger = createLogger('ksn-proxy', { level: config.LOG_LEVEL as 'info' })): Promise<RunningProxy> {
   const instanceId = randomUUID();
+  const startedAt = Date.now();
   const store = new PolicyStore({ securityCenterUrl: config.SECURITY_CENTER_URL, apiKey: config.PROXY_API_KEY, dataDir: config.DATA_DIR, log });
   const counters = zeroCounters();
   const insights = new Insights();
@@ -60,6 +61,7 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     cacheEntries: () => cache.size,
     snapshotVersion: () => store.current?.version ?? 0,
     snapshotAge: () => (store.current ? Math.max(0, (Date.now() - store.current.generatedAt) / 1000) : 0),
+    syncAge: () => (Date.now() - (store.lastContact ?? startedAt)) / 1000,
     circuitState: () => CIRCUIT_STATE[upstream.breaker.state],
     quotaTokens: () => upstream.quota.tokens,
     spoolBytes: () => spool.bytes,
