@@ -1,4 +1,5 @@
 import type { Verdict } from '@ksn/contracts';
+import { randomBytes } from 'node:crypto';
 import { packKey, unpackKey, VerdictCache, type CacheOptions } from './cache';
 
 const ttl = { clean: 86400, malicious: 86400, suspicious: 3600, adware: 3600, unknown: 300 };
@@ -166,11 +167,21 @@ describe(packKey.name, () => {
     ['md5:2e2c937846a0b8789e5e91739284d17a', 17],
     ['url:http://www.example.com/', 27],
     ['sha256:not-hex', 14],
+    [`sha256:${'0'.repeat(63)}g`, 71],
+    [`sha256:${'0'.repeat(63)}\u0130`, 71],
     ['md5:2e2c', 8],
   ])('packs %s to %i characters and back', (key, length) => {
     const packed = packKey(key);
     expect(packed).toHaveLength(length);
     expect(unpackKey(packed)).toBe(key);
+  });
+
+  it('packs a digest to its bytes, as Buffer would', () => {
+    for (let i = 0; i < 200; i++) {
+      const digest = randomBytes(32);
+      const packed = packKey(`sha256:${digest.toString('hex')}`);
+      expect(packed).toBe(`\u0001${digest.toString('latin1')}`);
+    }
   });
 
   it('answers and lists hash keys as they were given', () => {
