@@ -24,7 +24,7 @@ export const CONFIG_SPEC = {
   UPSTREAM_QUOTA_BURST: int({ description: 'Token bucket size (0: one second of UPSTREAM_QUOTA_PER_SECOND)', default: 0, min: 0 }),
   CHANGE_FEED_WAIT_SECONDS: int({ description: 'Long-poll wait on the upstream verdict-change feed; 0 turns the feed off', default: 30, min: 0, max: 60 }),
   UPSTREAM_TIMEOUT_MS: int({ description: 'Upstream request timeout', default: 5000, min: 100, max: 120000 }),
-  UPSTREAM_CONNECTIONS: int({ description: 'Keep-alive connections to the upstream', default: 16, min: 1, max: 1024 }),
+  UPSTREAM_CONNECTIONS: int({ description: 'Keep-alive connections to the upstream, and so the most lookup batches in flight at once', default: 16, min: 1, max: 1024 }),
   BATCH_MAX_KEYS: int({ description: 'Most keys in one upstream lookup', default: 500, min: 1, max: 1000 }),
   BATCH_WINDOW_MS: int({ description: 'How long a miss waits for others to share its upstream batch', default: 2, min: 0, max: 1000 }),
   SECURITY_CENTER_URL: httpUrl({ description: 'Security Center the snapshot and heartbeats go to', default: 'http://127.0.0.1:8080' }),

@@ -32,6 +32,7 @@ export const CONFIG_SPEC = {
     hint: 'a token of the form ke_<at least 20 url-safe characters>',
   }),
   DEVICE_TOKEN_TTL_SECONDS: int({ description: 'Lifetime of device tokens', default: 86400, min: 60, max: 30 * 86400 }),
+  LOGIN_FAILURES_PER_CLIENT: int({ description: 'Failed logins one client address may make in 10 minutes before it is refused (429) for the rest of them, per instance', default: 20, min: 1 }),
   SESSION_TTL_SECONDS: int({ description: 'Idle lifetime of a console session', default: 8 * 3600, min: 60 }),
   COOKIE_SECURE: bool({ description: 'Mark the session cookie Secure (set when served over HTTPS)', default: false }),
   CONSOLE_DIR: str({ description: 'Directory of the built console (empty: apps/console/dist/browser)', default: '' }),

@@ -1,16 +1,19 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { LoginRequest, Me } from '@ksn/contracts';
 import { Api } from '../common/openapi';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { ApiError } from '../common/api-error';
 import { SchemaPipe } from '../common/schema.pipe';
 import { CONFIG, type Config } from '../config';
 import { Public, readCookie, SESSION_COOKIE, type AuthedRequest } from './access';
 import { AuthService } from './auth.service';
+import { LoginThrottle } from './login-throttle';
 
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
+    private readonly throttle: LoginThrottle,
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
@@ -18,8 +21,17 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Api({ summary: 'Log in: sets the HttpOnly SameSite=Strict session cookie', body: LoginRequest, response: Me })
-  async login(@Body(new SchemaPipe(LoginRequest)) body: LoginRequest, @Res({ passthrough: true }) res: Response): Promise<Me> {
-    const { token, me, expiresAt } = await this.auth.login(body.username, body.password);
+  async login(@Body(new SchemaPipe(LoginRequest)) body: LoginRequest, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<Me> {
+    const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    this.throttle.check(client);
+    let session: Awaited<ReturnType<AuthService['login']>>;
+    try {
+      session = await this.auth.login(body.username, body.password);
+    } catch (e) {
+      if (e instanceof ApiError && (e.code === 'unauthorized' || e.code === 'rate_limited')) this.throttle.failed(client);
+      throw e;
+    }
+    const { token, me, expiresAt } = session;
     res.cookie(SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: 'strict',

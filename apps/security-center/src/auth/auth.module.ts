@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { LoginThrottle } from './login-throttle';
 import { Session } from './session.entity';
 import { User } from './user.entity';
 
@@ -9,6 +10,6 @@ import { User } from './user.entity';
   controllers: [AuthController],
   exports: [AuthService],
   imports: [TypeOrmModule.forFeature([User, Session])],
-  providers: [AuthService],
+  providers: [AuthService, LoginThrottle],
 })
 export class AuthModule {}

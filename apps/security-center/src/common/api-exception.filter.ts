@@ -25,7 +25,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.toBody(err);
     if (status >= 500) this.log.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    if (!res.headersSent) res.status(status).json(body);
+    if (res.headersSent) return;
+    if (err instanceof ApiError && err.headers !== undefined) res.set(err.headers);
+    res.status(status).json(body);
   }
 
   private toBody(err: unknown): { status: number; body: Record<string, string> } {

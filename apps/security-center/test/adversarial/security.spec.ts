@@ -24,7 +24,8 @@ const SECURITY_HEADERS = {
 describe('security-center adversarial: login throttling and lockout', () => {
   let app: INestApplication;
   beforeAll(async () => {
-    app = await startTestApp('sqlite::memory:');
+    // The account lockout on its own here; the per-client throttle has its own block below.
+    app = await startTestApp('sqlite::memory:', { LOGIN_FAILURES_PER_CLIENT: '1000' });
   });
   afterAll(async () => {
     await app?.close();
@@ -68,6 +69,32 @@ describe('security-center adversarial: login throttling and lockout', () => {
       expect([400, 413]).toContain(res.status);
       expect(res.body).toMatchObject({ error: expect.any(String) as string });
     }
+  });
+});
+
+describe('security-center adversarial: per-client login throttle', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await startTestApp('sqlite::memory:', { LOGIN_FAILURES_PER_CLIENT: '3' });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('refuses an address past its failed logins, whatever account it tries, without locking the account', async () => {
+    const http = request(app.getHttpServer());
+    // Spraying: one wrong password each for three accounts (known or not).
+    for (const username of ['admin', 'no-such-user', 'someone-else']) {
+      expect((await http.post('/api/v1/auth/login').send({ username, password: 'spray' })).status).toBe(401);
+    }
+    const refused = await http.post('/api/v1/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({ error: 'rate_limited', message: 'too many failed logins from this address; try again later' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(500);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(600);
+    // The admin account itself saw one failure, not a lockout: its counter is not the address's.
+    const admin = await app.get(DataSource).query(`SELECT "failedLogins", "lockedUntil" FROM users WHERE username = 'admin'`);
+    expect(admin).toEqual([{ failedLogins: 1, lockedUntil: null }]);
   });
 });
 
