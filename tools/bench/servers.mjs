@@ -113,30 +113,25 @@ async function httpOk(url) {
   return r.status < 500;
 }
 
-/** tools/bench/floor.mjs on the server core: what node:http alone answers per second. */
-export async function startNodeFloor(root, log) {
-  const p = startProcess('node:http floor', process.execPath, [join(root, 'tools/bench/floor.mjs')], {
-    core: SERVER_CORE,
-    readyLine: true,
-    log,
-  });
+/** A tools/bench script that prints a ready line with its URL, pinned to `core`. */
+async function startBenchScript(root, name, script, core, log) {
+  const p = startProcess(name, process.execPath, [join(root, 'tools/bench', script)], { core, readyLine: true, log });
   const { url } = await p.ready;
   return { ...p, url };
 }
 
+/** tools/bench/floor.mjs on the server core: what node:http alone answers per second. */
+export function startNodeFloor(root, log) {
+  return startBenchScript(root, 'node:http floor', 'floor.mjs', SERVER_CORE, log);
+}
+
 export async function startOrigin(root, log) {
-  const p = startProcess('origin', process.execPath, [join(root, 'tools/bench/origin.mjs')], {
-    core: CLIENT_CORE,
-    readyLine: true,
-    log,
-  });
-  const { url } = await p.ready;
+  const origin = await startBenchScript(root, 'origin', 'origin.mjs', CLIENT_CORE, log);
   return {
-    ...p,
-    url,
-    mode: (m) => post(`${url}/admin/mode`, m),
-    reset: () => post(`${url}/admin/reset`, {}),
-    stats: (key) => getJson(`${url}/admin/stats${key ? `?key=${key}` : ''}`),
+    ...origin,
+    mode: (m) => post(`${origin.url}/admin/mode`, m),
+    reset: () => post(`${origin.url}/admin/reset`, {}),
+    stats: (key) => getJson(`${origin.url}/admin/stats${key ? `?key=${key}` : ''}`),
   };
 }
 
