@@ -27,7 +27,8 @@ interface Node<Child> {
 abstract class HotMetric<Child> {
   // Label values → child, one Map level per label: finding a child allocates nothing.
   private readonly root: Node<Child> = { next: undefined, entry: undefined };
-  private readonly entries: { labels: Labels; child: Child }[] = [];
+  /** Every label set seen, in order of first use (the exposition order, as prom-client's). */
+  protected readonly children: { labels: Labels; child: Child }[] = [];
   abstract readonly type: 'counter' | 'histogram';
 
   constructor(
@@ -52,7 +53,7 @@ abstract class HotMetric<Child> {
       const labels: Labels = {};
       this.labelNames.forEach((name, i) => (labels[name] = values[i] ?? ''));
       node.entry = { labels, child: this.create() };
-      this.entries.push(node.entry);
+      this.children.push(node.entry);
     }
     return node.entry.child;
   }
@@ -67,11 +68,7 @@ abstract class HotMetric<Child> {
   reset(): void {
     this.root.next = undefined;
     this.root.entry = undefined;
-    this.entries.length = 0;
-  }
-
-  protected get children(): readonly { labels: Labels; child: Child }[] {
-    return this.entries;
+    this.children.length = 0;
   }
 }
 

@@ -53,8 +53,9 @@ const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR
  * At most `connections` batches are in flight: while all are busy, new misses
  * wait in the queue and leave together in the next batch, so no batch spends
  * its timeout queued for a connection. The change feed long-polls on a pool of
- * its own and never takes a lookup connection. Every batch passes the quota guard and the circuit breaker, is retried with
- * backoff on connection errors and 502/503/504, and is written to the traffic log.
+ * its own and never takes a lookup connection. Every batch passes the quota
+ * guard and the circuit breaker, is retried with backoff on connection errors
+ * and 502/503/504, and is written to the traffic log.
  */
 export class Upstream {
   private readonly pool: Pool | undefined;
