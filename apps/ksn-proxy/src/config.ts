@@ -14,7 +14,7 @@ export const CONFIG_SPEC = {
   ADMIN_PORT: port({ description: 'Admin port: /metrics, /healthz, /readyz', default: 13112 }),
   ADMIN_HOST: str({ description: 'Admin address (loopback unless you scrape from elsewhere)', default: '127.0.0.1' }),
   KSN_UPSTREAM_URL: upstreamUrl({ description: 'Upstream cloud (the cloud emulator by default; another ksn-proxy for tiering); `off` for private mode (overrides and cache only, nothing leaves the network)', default: 'http://127.0.0.1:13180' }),
-  UPSTREAM_API_KEY: str({ description: 'Bearer credential sent to the upstream, if it wants one (for an upstream ksn-proxy, tiering: a device token security-center issued for this proxy)', default: '', secret: true }),
+  UPSTREAM_API_KEY: str({ description: 'Bearer credential sent to the upstream, if it wants one (for an upstream ksn-proxy, tiering: a device token security-center issued for this proxy, renewed through that proxy before it expires and kept in DATA_DIR)', default: '', secret: true }),
   UPSTREAM_RETRIES: int({ description: 'Retries of a failed upstream lookup batch (connection errors, 502/503/504), with exponential backoff', default: 1, min: 0, max: 5 }),
   UPSTREAM_RETRY_BACKOFF_MS: int({ description: 'First retry delay; doubles on each further retry', default: 100, min: 1, max: 10000 }),
   UPSTREAM_MAX_PENDING_KEYS: int({ description: 'Most distinct keys waiting on the upstream at once; beyond it lookups get a fast 503 overloaded', default: 20000, min: 1 }),

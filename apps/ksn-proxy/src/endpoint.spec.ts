@@ -1,7 +1,7 @@
 /** The endpoint listener over TLS (with client certificates), and tiering: branch → central → emulator. */
 import type { LookupResponse } from '@ksn/contracts';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { startCloudEmulator, type RunningEmulator } from '../test/emulator';
@@ -108,5 +108,29 @@ describe('ksn-proxy endpoint listener', () => {
     await until(() => emu.stats().changeFeedWaiting >= 3);
     emu.setVerdict(key, 'malicious');
     await until(() => branch.cache.peek(key)?.verdict === 'malicious', 4000);
+  }, 20_000);
+
+  it('a branch renews its device token through the central proxy before it expires, and keeps it across a restart', async () => {
+    const central = await startTestProxy(sc, emu.url);
+    proxies.push(central);
+    const dataDir = tempDir();
+    const short = sc.token('proxy-branch-3', 'g1', 3); // expires in 3 s: renewed after about 2
+    let branch = await startTestProxy(sc, central.endpointUrl, { UPSTREAM_API_KEY: short, DATA_DIR: dataDir });
+    proxies.push(branch);
+    const token = sc.token();
+    await until(() => sc.tokenRefreshes.length === 1, 4000);
+    expect(sc.tokenRefreshes[0]).toEqual({ token: short });
+    // Past the original token's expiry the central proxy still answers the branch: it sends the renewed one.
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = (await (await lookup(branch, token, [file('d'.repeat(64))])).json()) as LookupResponse;
+    expect(after.results[0]).toMatchObject({ source: 'upstream' });
+    expect(statSync(join(dataDir, 'upstream-token')).mode & 0o777).toBe(0o600);
+    // A restart configured with the expired original uses the saved renewal.
+    await branch.close();
+    proxies.splice(proxies.indexOf(branch), 1);
+    branch = await startTestProxy(sc, central.endpointUrl, { UPSTREAM_API_KEY: short, DATA_DIR: dataDir });
+    proxies.push(branch);
+    expect((await lookup(branch, token, [file('e'.repeat(64))])).status).toBe(200);
+    expect(sc.tokenRefreshes).toHaveLength(1);
   }, 20_000);
 });

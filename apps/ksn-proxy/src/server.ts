@@ -24,6 +24,7 @@ import { isTierLookup, parseTierLookup, tierLookup } from './tier';
 import { handleTokenRefresh } from './token-refresh';
 import { TrafficLog } from './traffic';
 import { Upstream } from './upstream';
+import { UpstreamCredential } from './upstream-credential';
 
 export const VERSION = '0.2.0';
 
@@ -97,6 +98,7 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
       if (ok) changeFeed.start();
     },
   );
+  const credential = new UpstreamCredential({ url: config.KSN_UPSTREAM_URL, token: config.UPSTREAM_API_KEY, dataDir: config.DATA_DIR, timeoutMs: config.UPSTREAM_TIMEOUT_MS, log });
   const deps: LookupDeps = { cache, upstream, metrics, counters, insights, maxPendingKeys: config.UPSTREAM_MAX_PENDING_KEYS, unknownTtl: config.TTL_UNKNOWN_SECONDS };
   // Where permitted telemetry goes: streamed now (forwarder) or later from the disk spool.
   const telemetryTarget = { url: config.KSN_UPSTREAM_URL, token: config.UPSTREAM_API_KEY, timeoutMs: config.UPSTREAM_TIMEOUT_MS };
@@ -109,6 +111,12 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     log,
   });
   const forwarder = upstream.enabled ? new TelemetryForwarder(telemetryTarget) : undefined;
+  // A branch proxy's device token is renewed before it expires; everything that talks upstream takes the new one.
+  credential.onChange((token) => {
+    upstream.setToken(token);
+    telemetryTarget.token = token;
+  });
+  await credential.start();
   const telemetryDeps: TelemetryDeps = { upstream, forwarder, spool, metrics, counters, traffic, maxBodyBytes: config.MAX_BODY_BYTES, log };
   const auth = new DeviceAuthenticator((deviceId) => insights.deviceSeen(deviceId));
   store.onChange(() => auth.reset());
@@ -287,6 +295,7 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
       await heartbeats.stop();
       await closeServer(admin);
       forwarder?.close();
+      credential.stop();
       await upstream.close();
       await pulling;
     },

@@ -64,7 +64,7 @@ export class Upstream {
   private readonly inflight = new Map<string, Promise<UpstreamVerdict>>();
   private queue = new Map<string, Waiter>();
   private timer: NodeJS.Timeout | undefined;
-  private readonly headers: Record<string, string>;
+  private headers: Record<string, string>;
   readonly breaker: CircuitBreaker;
   readonly quota: TokenBucket;
 
@@ -79,6 +79,11 @@ export class Upstream {
     this.headers = { 'content-type': 'application/json', ...(opts.token && { authorization: `Bearer ${opts.token}` }) };
     this.breaker = new CircuitBreaker(opts.breakerFailures, opts.breakerResetMs);
     this.quota = new TokenBucket(opts.quotaPerSecond, opts.quotaBurst);
+  }
+
+  /** A renewed upstream credential (UpstreamCredential) for the requests that follow. */
+  setToken(token: string): void {
+    this.headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   }
 
   /** False in private mode: nothing may leave the network. */

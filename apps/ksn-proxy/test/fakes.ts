@@ -77,9 +77,9 @@ export class FakeSecurityCenter {
     this.snapshot = { ...this.snapshot, version: this.snapshot.version + 1, generatedAt: new Date().toISOString() };
   }
 
-  token(deviceId = 'dev-1', groupId = 'g1'): string {
+  token(deviceId = 'dev-1', groupId = 'g1', ttlSeconds = 3600): string {
     const iat = Math.floor(Date.now() / 1000);
-    return signDeviceToken(importPrivateKey(this.key.privateKey), { kid: this.key.kid, sub: deviceId, grp: groupId, iat, exp: iat + 3600 });
+    return signDeviceToken(importPrivateKey(this.key.privateKey), { kid: this.key.kid, sub: deviceId, grp: groupId, iat, exp: iat + ttlSeconds });
   }
 
   close(): Promise<void> {
