@@ -3,37 +3,19 @@ import type { LookupResponse } from '@ksn/contracts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createLogger } from '@ksn/service-kit';
-import { startCloudEmulator, type RunningEmulator } from '../test/emulator';
-import { FakeSecurityCenter } from '../test/fakes';
-import { file, lookup, startTestProxy, tempDir } from '../test/rig';
-import type { RunningProxy } from './server';
+import { file, lookup, startTestProxy, tempDir, useRig } from '../test/rig';
 import { TrafficLog } from './traffic';
 
 const hex = (n: number) => n.toString(16).padStart(64, '0');
 const PROMTOOL = '/usr/bin/promtool';
 
 describe('ksn-proxy observability', () => {
-  let sc: FakeSecurityCenter;
-  let emu: RunningEmulator;
-  let proxy: RunningProxy | undefined;
-  let token: string;
-
-  beforeEach(async () => {
-    sc = await new FakeSecurityCenter().start();
-    emu = await startCloudEmulator({ port: 0, defaultMetrics: false, urgent: { share: 0 } });
-    token = sc.token();
-  });
-  afterEach(async () => {
-    await proxy?.close();
-    proxy = undefined;
-    await emu.close();
-    await sc.close();
-  });
+  const rig = useRig();
 
   it('serves /metrics that pass promtool check metrics, with the contract names', async () => {
-    proxy = await startTestProxy(sc, emu.url);
-    await lookup(proxy, token, [file(hex(1))]);
-    const text = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
+    await lookup(rig.proxy, rig.token, [file(hex(1))]);
+    const text = await (await fetch(`${rig.proxy.adminUrl}/metrics`)).text();
     for (const name of ['ksn_proxy_circuit_state 0', 'ksn_proxy_upstream_quota_tokens -1', 'ksn_proxy_upstream_quota_throttled_total 0', 'ksn_proxy_spool_bytes 0', 'ksn_proxy_spool_records 0', 'ksn_proxy_spool_dropped_total 0', 'ksn_proxy_telemetry_total{outcome="spooled"} 0']) {
       expect(text).toContain(name);
     }
@@ -48,24 +30,24 @@ describe('ksn-proxy observability', () => {
   });
 
   it('says how long ago security-center last answered: small while it answers, growing once it is gone', async () => {
-    proxy = await startTestProxy(sc, emu.url);
-    const syncAge = async () => Number(/^ksn_proxy_policy_sync_age_seconds (\S+)$/m.exec(await (await fetch(`${proxy!.adminUrl}/metrics`)).text())?.[1]);
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
+    const syncAge = async () => Number(/^ksn_proxy_policy_sync_age_seconds (\S+)$/m.exec(await (await fetch(`${rig.proxy!.adminUrl}/metrics`)).text())?.[1]);
     await new Promise((r) => setTimeout(r, 300));
     expect(await syncAge()).toBeLessThan(1);
-    await sc.close();
+    await rig.sc.close();
     await new Promise((r) => setTimeout(r, 1500));
     expect(await syncAge()).toBeGreaterThanOrEqual(1.2);
     // Still serving with the snapshot it has.
-    expect((await lookup(proxy, token, [file(hex(2))])).status).toBe(200);
+    expect((await lookup(rig.proxy, rig.token, [file(hex(2))])).status).toBe(200);
   });
 
   it('reports unknown objects with their devices and application-control rule hits in the heartbeat', async () => {
     const ruled = hex(2);
     const tested = hex(3);
-    emu.setVerdict(`sha256:${ruled}`, 'clean');
-    emu.setVerdict(`sha256:${tested}`, 'clean');
-    emu.setVerdict(`sha256:${hex(4)}`, 'unknown');
-    sc.publish((s) => {
+    rig.emu.setVerdict(`sha256:${ruled}`, 'clean');
+    rig.emu.setVerdict(`sha256:${tested}`, 'clean');
+    rig.emu.setVerdict(`sha256:${hex(4)}`, 'unknown');
+    rig.sc.publish((s) => {
       s.groups[0]!.policy = {
         ...s.groups[0]!.policy,
         appControl: {
@@ -78,52 +60,52 @@ describe('ksn-proxy observability', () => {
         },
       };
     });
-    proxy = await startTestProxy(sc, emu.url);
-    const res = (await (await lookup(proxy, token, [file(ruled), file(tested), file(hex(4))])).json()) as LookupResponse;
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
+    const res = (await (await lookup(rig.proxy, rig.token, [file(ruled), file(tested), file(hex(4))])).json()) as LookupResponse;
     expect(res.results.map((r) => [r.decision, r.reason])).toEqual([
       ['block', 'rule:r-block'],
       ['audit', 'rule:r-test'],
       ['allow', undefined],
     ]);
-    await lookup(proxy, sc.token('dev-2'), [file(ruled), file(hex(4))]);
-    await proxy.heartbeats.beat();
-    const beat = sc.heartbeats.at(-1) as { unknownObjects: { key: string; deviceIds: string[] }[]; ruleHits: { groupId: string; ruleId: string; hits: number }[] };
+    await lookup(rig.proxy, rig.sc.token('dev-2'), [file(ruled), file(hex(4))]);
+    await rig.proxy.heartbeats.beat();
+    const beat = rig.sc.heartbeats.at(-1) as { unknownObjects: { key: string; deviceIds: string[] }[]; ruleHits: { groupId: string; ruleId: string; hits: number }[] };
     expect(beat.unknownObjects).toEqual([expect.objectContaining({ key: `sha256:${hex(4)}`, deviceIds: ['dev-1', 'dev-2'] })]);
     expect((beat as unknown as { activeDevices: string[] }).activeDevices).toEqual(['dev-1', 'dev-2']);
     expect(beat.ruleHits).toEqual(expect.arrayContaining([{ groupId: 'g1', ruleId: 'r-block', hits: 2 }, { groupId: 'g1', ruleId: 'r-test', hits: 1 }]));
   });
 
   it('keeps what a failed heartbeat carried and sends it merged with the next one', async () => {
-    proxy = await startTestProxy(sc, emu.url);
-    emu.setVerdict(`sha256:${hex(5)}`, 'unknown');
-    await lookup(proxy, token, [file(hex(5))]);
-    sc.down = true;
-    await proxy.heartbeats.beat();
-    await lookup(proxy, sc.token('dev-9'), [file(hex(5))]);
-    sc.down = false;
-    await proxy.heartbeats.beat();
-    const beat = sc.heartbeats.at(-1) as { counters: { lookups: number }; unknownObjects: { deviceIds: string[] }[]; traffic: { kind: string; items: number }[] };
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
+    rig.emu.setVerdict(`sha256:${hex(5)}`, 'unknown');
+    await lookup(rig.proxy, rig.token, [file(hex(5))]);
+    rig.sc.down = true;
+    await rig.proxy.heartbeats.beat();
+    await lookup(rig.proxy, rig.sc.token('dev-9'), [file(hex(5))]);
+    rig.sc.down = false;
+    await rig.proxy.heartbeats.beat();
+    const beat = rig.sc.heartbeats.at(-1) as { counters: { lookups: number }; unknownObjects: { deviceIds: string[] }[]; traffic: { kind: string; items: number }[] };
     expect(beat.counters.lookups).toBe(2);
     expect(beat.unknownObjects[0]!.deviceIds.sort()).toEqual(['dev-1', 'dev-9']);
     expect(beat.traffic).toContainEqual(expect.objectContaining({ kind: 'lookup', items: 1 }));
   });
 
   it('answers /readyz with the snapshot, and 503 while draining on close', async () => {
-    proxy = await startTestProxy(sc, emu.url);
-    const ready = await fetch(`${proxy.adminUrl}/readyz`);
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
+    const ready = await fetch(`${rig.proxy.adminUrl}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', snapshotVersion: 1 });
     // A slow in-flight lookup finishes although close() began while it ran.
-    emu.setFaults({ latencyMs: 300 });
-    const inflight = lookup(proxy, token, [file(hex(6))]);
+    rig.emu.setFaults({ latencyMs: 300 });
+    const inflight = lookup(rig.proxy, rig.token, [file(hex(6))]);
     await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
-    const closing = proxy.close();
-    expect((await fetch(`${proxy.adminUrl}/readyz`)).status).toBe(503);
+    const closing = rig.proxy.close();
+    expect((await fetch(`${rig.proxy.adminUrl}/readyz`)).status).toBe(503);
     expect((await inflight).status).toBe(200);
     await closing;
     expect(Date.now() - t0).toBeLessThan(2000);
-    proxy = undefined;
+    rig.proxy = undefined;
   });
 });
 

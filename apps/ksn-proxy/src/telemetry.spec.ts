@@ -3,9 +3,8 @@ import { listen, serverUrl } from '@ksn/service-kit';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
-import { startCloudEmulator, type RunningEmulator } from '../test/emulator';
 import { FakeSecurityCenter } from '../test/fakes';
-import { metricValue, startTestProxy, until } from '../test/rig';
+import { metricValue, startTestProxy, until, useRig } from '../test/rig';
 import type { RunningProxy } from './server';
 
 function send(proxy: RunningProxy, token: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -19,30 +18,16 @@ function send(proxy: RunningProxy, token: string, body: unknown, headers: Record
 const stats = { kind: 'statistics', records: [{ detections: 3 }, { detections: 1 }] };
 
 describe('ksn-proxy telemetry', () => {
-  let sc: FakeSecurityCenter;
-  let emu: RunningEmulator;
-  let proxy: RunningProxy | undefined;
-  let token: string;
-
-  beforeEach(async () => {
-    sc = await new FakeSecurityCenter().start();
-    emu = await startCloudEmulator({ port: 0, defaultMetrics: false });
-    token = sc.token();
-  });
-  afterEach(async () => {
-    await proxy?.close();
-    proxy = undefined;
-    await emu.close();
-    await sc.close();
-  });
+  // The emulator's default share of urgent verdicts, as before.
+  const rig = useRig({ urgent: undefined });
 
   async function uploads(): Promise<{ idempotencyKey?: string; headers: IncomingHttpHeaders; records: number }[]> {
-    return ((await (await fetch(`${emu.url}/admin/telemetry`)).json()) as { records: { idempotencyKey?: string; headers: IncomingHttpHeaders; records: number }[] }).records;
+    return ((await (await fetch(`${rig.emu.url}/admin/telemetry`)).json()) as { records: { idempotencyKey?: string; headers: IncomingHttpHeaders; records: number }[] }).records;
   }
 
   it('forwards permitted telemetry with an Idempotency-Key and without the device identity', async () => {
-    proxy = await startTestProxy(sc, emu.url);
-    const res = await send(proxy, token, stats, { 'x-device-id': 'dev-1' });
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
+    const res = await send(rig.proxy, rig.token, stats, { 'x-device-id': 'dev-1' });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ accepted: 2, duplicate: false });
     const list = await uploads();
@@ -52,99 +37,99 @@ describe('ksn-proxy telemetry', () => {
     expect(up.headers['authorization']).toBeUndefined();
     expect(up.headers['x-device-id']).toBeUndefined();
     expect(up.records).toBe(2);
-    expect(await metricValue(proxy, 'ksn_proxy_telemetry_total{outcome="forwarded"}')).toBe(1);
-    await proxy.traffic.flush();
-    const log = readFileSync(proxy.traffic.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(await metricValue(rig.proxy, 'ksn_proxy_telemetry_total{outcome="forwarded"}')).toBe(1);
+    await rig.proxy.traffic.flush();
+    const log = readFileSync(rig.proxy.traffic.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(log).toContainEqual(expect.objectContaining({ kind: 'telemetry', items: 2 }));
-    await proxy.heartbeats.beat();
-    const beat = sc.heartbeats.at(-1) as { counters: { telemetryForwarded: number }; traffic?: { kind: string; requests: number; items: number }[] };
+    await rig.proxy.heartbeats.beat();
+    const beat = rig.sc.heartbeats.at(-1) as { counters: { telemetryForwarded: number }; traffic?: { kind: string; requests: number; items: number }[] };
     expect(beat.counters.telemetryForwarded).toBe(1);
     expect(beat.traffic).toContainEqual(expect.objectContaining({ kind: 'telemetry', requests: 1, items: 2 }));
   });
 
   it('refuses with 403 sending_disabled, counted and never forwarded, when the policy says so', async () => {
-    proxy = await startTestProxy(sc, emu.url);
-    sc.publish((s) => (s.groups[0]!.policy = { ...s.groups[0]!.policy, ksn: { participation: 'extended', sending: { statistics: true, detectedObjects: true, urls: false } } }));
-    await until(() => proxy!.store.current?.version === 2);
-    const urls = await send(proxy, token, { kind: 'urls', records: [{ url: 'https://a/' }] });
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
+    rig.sc.publish((s) => (s.groups[0]!.policy = { ...s.groups[0]!.policy, ksn: { participation: 'extended', sending: { statistics: true, detectedObjects: true, urls: false } } }));
+    await until(() => rig.proxy!.store.current?.version === 2);
+    const urls = await send(rig.proxy, rig.token, { kind: 'urls', records: [{ url: 'https://a/' }] });
     expect(urls.status).toBe(403);
     expect(await urls.json()).toMatchObject({ error: 'sending_disabled' });
-    expect((await send(proxy, token, stats)).status).toBe(202);
+    expect((await send(rig.proxy, rig.token, stats)).status).toBe(202);
     for (const participation of ['basic', 'off'] as const) {
-      const v = proxy.store.current!.version + 1;
-      sc.publish((s) => (s.groups[0]!.policy = { ...s.groups[0]!.policy, ksn: { participation, sending: { statistics: true, detectedObjects: true, urls: true } } }));
-      await until(() => proxy!.store.current?.version === v);
-      const refused = await send(proxy, token, stats);
+      const v = rig.proxy.store.current!.version + 1;
+      rig.sc.publish((s) => (s.groups[0]!.policy = { ...s.groups[0]!.policy, ksn: { participation, sending: { statistics: true, detectedObjects: true, urls: true } } }));
+      await until(() => rig.proxy!.store.current?.version === v);
+      const refused = await send(rig.proxy, rig.token, stats);
       expect(refused.status).toBe(403);
       expect(await refused.json()).toMatchObject({ error: 'sending_disabled' });
     }
-    expect(emu.stats().telemetryRequests).toBe(1);
-    expect(await metricValue(proxy, 'ksn_proxy_telemetry_total{outcome="blocked_by_policy"}')).toBe(3);
+    expect(rig.emu.stats().telemetryRequests).toBe(1);
+    expect(await metricValue(rig.proxy, 'ksn_proxy_telemetry_total{outcome="blocked_by_policy"}')).toBe(3);
   });
 
   it('answers 400 naming the field, 415 for another type, 413 over the size cap, 401 without a token', async () => {
-    proxy = await startTestProxy(sc, emu.url, { MAX_BODY_BYTES: '2048' });
-    const bad = await send(proxy, token, { kind: 'gossip', records: [{}] });
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { MAX_BODY_BYTES: '2048' });
+    const bad = await send(rig.proxy, rig.token, { kind: 'gossip', records: [{}] });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: 'invalid_request', field: 'kind' });
-    expect((await send(proxy, token, stats, { 'content-type': 'text/plain' })).status).toBe(415);
-    const big = await send(proxy, token, { kind: 'statistics', records: [{ x: 'y'.repeat(4000) }] });
+    expect((await send(rig.proxy, rig.token, stats, { 'content-type': 'text/plain' })).status).toBe(415);
+    const big = await send(rig.proxy, rig.token, { kind: 'statistics', records: [{ x: 'y'.repeat(4000) }] });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: 'payload_too_large' });
-    const anon = await fetch(`${proxy.endpointUrl}/v1/telemetry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(stats) });
+    const anon = await fetch(`${rig.proxy.endpointUrl}/v1/telemetry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(stats) });
     expect(anon.status).toBe(401);
-    expect(emu.stats().telemetryRequests).toBe(0);
+    expect(rig.emu.stats().telemetryRequests).toBe(0);
   });
 
   it('spools durably while the upstream is down and delivers later, once', async () => {
-    proxy = await startTestProxy(sc, emu.url, { SPOOL_RETRY_MS: '100' });
-    emu.setFaults({ outage: 'unavailable' });
-    const res = await send(proxy, token, stats);
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { SPOOL_RETRY_MS: '100' });
+    rig.emu.setFaults({ outage: 'unavailable' });
+    const res = await send(rig.proxy, rig.token, stats);
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 2, spooled: true });
-    const dir = join(dirname(proxy.traffic.file), 'spool');
+    const dir = join(dirname(rig.proxy.traffic.file), 'spool');
     expect(readdirSync(dir).filter((f) => f.endsWith('.json'))).toHaveLength(1);
-    expect(await metricValue(proxy, 'ksn_proxy_spool_records')).toBe(1);
-    expect(await metricValue(proxy, 'ksn_proxy_telemetry_total{outcome="spooled"}')).toBe(1);
-    emu.setFaults({ outage: 'off' });
-    await until(() => proxy!.spool.size === 0, 5000);
-    expect(emu.stats().telemetryRequests).toBe(1);
-    expect(emu.stats().telemetryAccepted).toBe(2);
+    expect(await metricValue(rig.proxy, 'ksn_proxy_spool_records')).toBe(1);
+    expect(await metricValue(rig.proxy, 'ksn_proxy_telemetry_total{outcome="spooled"}')).toBe(1);
+    rig.emu.setFaults({ outage: 'off' });
+    await until(() => rig.proxy!.spool.size === 0, 5000);
+    expect(rig.emu.stats().telemetryRequests).toBe(1);
+    expect(rig.emu.stats().telemetryAccepted).toBe(2);
     expect(readdirSync(dir)).toHaveLength(0);
-    expect(await metricValue(proxy, 'ksn_proxy_spool_bytes')).toBe(0);
+    expect(await metricValue(rig.proxy, 'ksn_proxy_spool_bytes')).toBe(0);
   });
 
   it('bounds the spool by bytes: the oldest record is dropped and counted', async () => {
-    proxy = await startTestProxy(sc, emu.url, { SPOOL_MAX_BYTES: '1024', SPOOL_RETRY_MS: '100000' });
-    emu.setFaults({ outage: 'unavailable' });
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { SPOOL_MAX_BYTES: '1024', SPOOL_RETRY_MS: '100000' });
+    rig.emu.setFaults({ outage: 'unavailable' });
     const rec = (n: number) => ({ kind: 'statistics', records: [{ n, pad: 'x'.repeat(600) }] });
-    expect((await send(proxy, token, rec(1))).status).toBe(202);
-    expect((await send(proxy, token, rec(2))).status).toBe(202);
-    expect(proxy.spool.size).toBe(1);
-    expect(await metricValue(proxy, 'ksn_proxy_spool_dropped_total')).toBe(1);
-    emu.setFaults({ outage: 'off' });
-    await proxy.spool.deliver();
-    const list = (await (await fetch(`${emu.url}/admin/telemetry`)).json()) as unknown;
+    expect((await send(rig.proxy, rig.token, rec(1))).status).toBe(202);
+    expect((await send(rig.proxy, rig.token, rec(2))).status).toBe(202);
+    expect(rig.proxy.spool.size).toBe(1);
+    expect(await metricValue(rig.proxy, 'ksn_proxy_spool_dropped_total')).toBe(1);
+    rig.emu.setFaults({ outage: 'off' });
+    await rig.proxy.spool.deliver();
+    const list = (await (await fetch(`${rig.emu.url}/admin/telemetry`)).json()) as unknown;
     expect(JSON.stringify(list)).toContain('"n":2');
     expect(JSON.stringify(list)).not.toContain('"n":1');
   });
 
   it('renews a device token through security-center, passing its refusals on', async () => {
-    proxy = await startTestProxy(sc, emu.url);
-    const refresh = (body: unknown) => fetch(`${proxy!.endpointUrl}/v1/token/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const ok = await refresh({ token });
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
+    const refresh = (body: unknown) => fetch(`${rig.proxy!.endpointUrl}/v1/token/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const ok = await refresh({ token: rig.token });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ deviceId: 'dev-1', groupId: 'g1', token: expect.any(String) as string });
     const bad = await refresh({ token: 'not-a-token-at-all' });
     expect(bad.status).toBe(401);
     expect(await bad.json()).toMatchObject({ error: 'invalid_token' });
-    sc.publish((s) => (s.revoked = [{ deviceId: 'dev-1', at: new Date().toISOString() }]));
-    const revoked = await refresh({ token });
+    rig.sc.publish((s) => (s.revoked = [{ deviceId: 'dev-1', at: new Date().toISOString() }]));
+    const revoked = await refresh({ token: rig.token });
     expect(revoked.status).toBe(403);
     expect(await revoked.json()).toMatchObject({ error: 'device_revoked' });
     expect((await refresh({ nope: 1 })).status).toBe(400);
-    sc.down = true;
-    expect((await refresh({ token })).status).toBe(503);
+    rig.sc.down = true;
+    expect((await refresh({ token: rig.token })).status).toBe(503);
   });
 });
 

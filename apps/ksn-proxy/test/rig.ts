@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config';
 import { startProxy, type RunningProxy } from '../src/server';
-import { PROXY_KEY, type FakeSecurityCenter } from './fakes';
+import { startCloudEmulator, type EmulatorOptions, type RunningEmulator } from './emulator';
+import { FakeSecurityCenter, PROXY_KEY } from './fakes';
 
 export const EICAR = '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f';
 export const quiet = createLogger('ksn-proxy', { write: () => undefined });
@@ -54,4 +55,31 @@ export async function metricValue(proxy: RunningProxy, line: string): Promise<nu
   const text = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
   const found = text.split('\n').find((l) => l.startsWith(line + ' '));
   return found === undefined ? undefined : Number(found.slice(line.length + 1));
+}
+
+/**
+ * Per test: a FakeSecurityCenter, the cloud emulator and a device token; the proxy a test
+ * starts (`rig.proxy = await startTestProxy(rig.sc, rig.emu.url, …)`) is closed after it.
+ */
+export function useRig(emulator: Partial<EmulatorOptions> = {}): Rig {
+  const rig = { proxy: undefined } as Rig;
+  beforeEach(async () => {
+    rig.sc = await new FakeSecurityCenter().start();
+    rig.emu = await startCloudEmulator({ port: 0, defaultMetrics: false, urgent: { share: 0 }, ...emulator });
+    rig.token = rig.sc.token();
+  });
+  afterEach(async () => {
+    await rig.proxy?.close();
+    rig.proxy = undefined;
+    await rig.emu.close();
+    await rig.sc.close();
+  });
+  return rig;
+}
+
+export interface Rig {
+  sc: FakeSecurityCenter;
+  emu: RunningEmulator;
+  token: string;
+  proxy: RunningProxy | undefined;
 }
