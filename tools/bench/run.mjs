@@ -132,6 +132,12 @@ function wrk(url, { conns = 64, seconds = D, rate, env = {} } = {}) {
   });
 }
 
+/** The median of closed-loop runs by req/s, with every run's req/s (ascending) as `rounds`. */
+function medianRun(runs) {
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  return { ...sorted[Math.floor(sorted.length / 2)], rounds: sorted.map((x) => Math.round(x.rps)) };
+}
+
 /** n concurrent GETs of one URL on fresh connections; statuses counted. */
 function burst(url, n, headers = {}) {
   const agent = new http.Agent({ keepAlive: false, maxSockets: n + 10 });
@@ -252,8 +258,7 @@ async function main() {
             );
         }
         for (const t of w1Targets) {
-          const runs = maxima[t.name].sort((a, b) => a.rps - b.rps);
-          const max = { ...runs[Math.floor(runs.length / 2)], rounds: runs.map((x) => Math.round(x.rps)) };
+          const max = medianRun(maxima[t.name]);
           const at50 = await wrk(t.url, {
             conns: 64,
             rate: max.rps * 0.5,
@@ -303,9 +308,8 @@ async function main() {
           scraping = true;
           scrapedRuns.push(await wrk(p.url, { conns: 64, seconds: QUICK ? D : 10, env: hits }));
         }
-        const median = (runs) => runs.sort((x, y) => x.rps - y.rps)[Math.floor(runs.length / 2)];
-        const maxPlain = median(plainRuns);
-        const maxScraped = { ...median(scrapedRuns), rounds: scrapedRuns.map((x) => Math.round(x.rps)) };
+        const maxPlain = medianRun(plainRuns);
+        const maxScraped = medianRun(scrapedRuns);
         const at80Scraped = await wrk(p.url, { conns: 64, rate: w1['ksn-proxy'].max.rps * 0.8, env: hits });
         scraping = false;
         clearInterval(timer);
@@ -314,7 +318,7 @@ async function main() {
           meanScrapeMs: scrapes ? scrapeMs / scrapes : undefined,
           scrapeBytes,
           max: maxScraped,
-          maxWithout: { rps: maxPlain.rps, rounds: plainRuns.map((x) => Math.round(x.rps)) },
+          maxWithout: { rps: maxPlain.rps, rounds: maxPlain.rounds },
           at80: at80Scraped,
           cost: 1 - maxScraped.rps / maxPlain.rps,
           p99Change: at80Scraped.p99 - w1['ksn-proxy'].at80.p99,

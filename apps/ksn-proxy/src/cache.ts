@@ -174,9 +174,9 @@ export class VerdictCache {
     for (const k of this.lru.rkeys()) {
       const old = this.lru.peek(k);
       if (old === undefined || this.dead(old, now)) {
-        victim = k;
-        victimFrequency = -1;
-        break;
+        // An expired entry is free room: no comparison, and not an eviction.
+        this.lru.delete(k);
+        return true;
       }
       const f = admission.frequency(k);
       if (f < victimFrequency) {
@@ -186,9 +186,9 @@ export class VerdictCache {
       if (++sampled === VICTIM_SAMPLE) break;
     }
     if (victim === undefined) return true;
-    if (victimFrequency >= 0 && admission.frequency(key) <= victimFrequency) return false;
+    if (admission.frequency(key) <= victimFrequency) return false;
     this.lru.delete(victim);
-    if (victimFrequency >= 0) this.opts.onEvict?.();
+    this.opts.onEvict?.();
     return true;
   }
 

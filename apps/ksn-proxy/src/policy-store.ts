@@ -2,9 +2,10 @@ import { compile, Snapshot, type OverrideAction, type PolicySettings } from '@ks
 import { importPublicKey } from '@ksn/device-auth';
 import type { Logger } from '@ksn/service-kit';
 import { createHash, type KeyObject } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { writeSynced } from './durable-file';
 
 const validSnapshot = compile(Snapshot);
 
@@ -139,13 +140,7 @@ export class PolicyStore {
     await mkdir(this.opts.dataDir, { recursive: true });
     const envelope = JSON.stringify({ sha256: createHash('sha256').update(body).digest('hex'), body });
     const tmp = `${this.file}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(envelope);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeSynced(tmp, envelope);
     // Keep the previous good file: a corrupt current file falls back to it.
     await rename(this.file, `${this.file}.prev`).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOENT') throw e;

@@ -1,6 +1,7 @@
 import type { Logger } from '@ksn/service-kit';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir, writeSynced } from './durable-file';
 
 export interface SpoolRecord {
   file: string;
@@ -79,13 +80,7 @@ export class TelemetrySpool {
     const name = `${String(++this.seq).padStart(16, '0')}-${idempotencyKey}.json`;
     const file = join(this.opts.dir, name);
     const tmp = `${file}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(body);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeSynced(tmp, body);
     await rename(tmp, file);
     await syncDir(this.opts.dir);
     this.records.push({ file, idempotencyKey, bytes: body.length });
@@ -133,14 +128,5 @@ export class TelemetrySpool {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.delivering;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -1,9 +1,10 @@
 import { compile, TokenResponse } from '@ksn/contracts';
 import { decodeDeviceToken } from '@ksn/device-auth';
 import type { Logger } from '@ksn/service-kit';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { writeSynced } from './durable-file';
 
 const validToken = compile(TokenResponse);
 /** First retry after a failed renewal; doubles up to RETRY_MAX_MS. */
@@ -104,13 +105,7 @@ export class UpstreamCredential {
   private async persist(token: string): Promise<void> {
     await mkdir(this.opts.dataDir, { recursive: true });
     const tmp = `${this.file}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(token);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeSynced(tmp, token);
     await rename(tmp, this.file);
   }
 }

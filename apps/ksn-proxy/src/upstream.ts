@@ -123,7 +123,7 @@ export class Upstream {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (this.queue.size > 0 && (this.batchesInFlight < this.opts.connections || !this.pool)) {
+    while (this.queue.size > 0 && this.batchesInFlight < this.opts.connections) {
       let batch = this.queue;
       if (batch.size <= this.opts.batchMaxKeys) this.queue = new Map();
       else {
