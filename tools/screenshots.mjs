@@ -31,16 +31,6 @@ async function stop() {
   await stack?.stop();
 }
 
-async function until(probe, ms = 15_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
 /** A logged-in API client (session cookie + CSRF token), like the console itself. */
 async function apiClient(base) {
   const login = await fetch(`${base}/api/v1/auth/login`, {
@@ -144,7 +134,6 @@ async function main() {
     proxy: { HEARTBEAT_INTERVAL_MS: '500' },
   });
   const px = { url: stack.proxyUrl, adminUrl: stack.proxyAdminUrl };
-  await until(async () => ((await fetch(`${px.adminUrl}/readyz`)).ok ? true : undefined));
   const urls = { emulator: stack.emulatorUrl, center: stack.centerUrl, proxy: px.url };
   const { berlin } = await seed(urls);
   await new Promise((r) => setTimeout(r, 1500)); // a few heartbeats carry the counters

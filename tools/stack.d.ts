@@ -41,6 +41,11 @@ export function startStack(opts: {
   proxy?: Record<string, string>;
   emulator?: Record<string, string>;
   onLine?: (line: string) => void;
+  /** How long to wait for the proxy's first policy snapshot (/readyz 200); default 60 s. */
+  readyTimeoutMs?: number;
 }): Promise<Stack>;
+
+/** Polls a readiness URL (e.g. the proxy's /readyz) until it answers 200; throws after timeoutMs. */
+export function untilReady(url: string, timeoutMs: number): Promise<void>;
 
 export const ROOT: string;

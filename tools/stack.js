@@ -72,13 +72,30 @@ function startService(name, env, opts = {}) {
   };
 }
 
+/** Polls a readiness URL until it answers 200, or fails after timeoutMs with its last answer. */
+async function untilReady(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (e) {
+      last = e.message;
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready within ${timeoutMs} ms (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /**
  * The whole product as real processes (built apps) on free loopback ports, on a fresh
  * SQLite database in a temporary directory: emulator → security-center → proxy.
  * @param {{
  *   proxyKey: string, enrolmentToken: string, adminPassword: string,
  *   center?: Record<string, string>, proxy?: Record<string, string>, emulator?: Record<string, string>,
- *   onLine?: (line: string) => void,
+ *   onLine?: (line: string) => void, readyTimeoutMs?: number,
  * }} opts
  */
 async function startStack(opts) {
@@ -130,6 +147,9 @@ async function startStack(opts) {
     );
     services.push(proxy);
     const px = await proxy.ready;
+    // The proxy listens before its first policy snapshot arrives (lookups get 503 `unavailable`
+    // until then); the stack is ready when the proxy is.
+    await untilReady(`${px.adminUrl}/readyz`, opts.readyTimeoutMs ?? 60000);
     return { dir, emulatorUrl: up.url, centerUrl: sc.url, proxyUrl: px.url, proxyAdminUrl: px.adminUrl, logs, stop };
   } catch (e) {
     await stop();
@@ -137,4 +157,4 @@ async function startStack(opts) {
   }
 }
 
-module.exports = { startService, startStack, ROOT };
+module.exports = { startService, startStack, untilReady, ROOT };

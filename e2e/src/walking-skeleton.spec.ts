@@ -20,7 +20,6 @@ describe('the whole stack: endpoint → proxy → cloud, policy from security-ce
 
   beforeAll(async () => {
     stack = await startStack();
-    await until(async () => ((await fetch(`${stack.proxyAdminUrl}/readyz`)).ok ? true : undefined));
     const enrol = await fetch(`${stack.centerUrl}/api/v1/enrol`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -6,6 +6,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import readline from 'node:readline';
+import stack from '../stack.js';
+
+const { untilReady } = stack;
 
 export const SERVER_CORE = '0';
 export const CLIENT_CORE = '1';
@@ -207,14 +210,7 @@ export async function startProxy(root, dir, { scUrl, originUrl, secrets, env = {
   const url = ready.url ?? `http://127.0.0.1:${port}`;
   const adminUrl = ready.adminUrl ?? `http://127.0.0.1:${adminPort}`;
   // Ready means listening; wait until it has a snapshot (readyz) so lookups are answered.
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${adminUrl}/readyz`, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    await sleep(100);
-  }
+  await untilReady(`${adminUrl}/readyz`, 30_000);
   return { ...p, url, adminUrl };
 }
 

@@ -8,7 +8,7 @@ import { request as httpRequest, Agent } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startService, type Service } from '../stack';
+import { startService, untilReady, type Service } from '../stack';
 
 export const PROXY_KEY = 'kp_soak-proxy-key-0123456789abcdef';
 export const ENROLMENT_TOKEN = 'ke_soak-enrolment-token-0123456789';
@@ -86,6 +86,7 @@ export async function startSoakStack(opts: { proxy?: Record<string, string>; emu
     };
     const proxy = await start('ksn-proxy', proxyEnv);
     procs.push(proxy);
+    await untilReady(`${proxy.adminUrl!}/readyz`, 60_000); // its first policy snapshot
     const enrol = await fetch(`${center.url}/api/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ enrolmentToken: ENROLMENT_TOKEN, deviceName: 'soak-device' }) });
     if (enrol.status !== 201) throw new Error(`enrolment failed: ${enrol.status} ${await enrol.text()}`);
     const token = ((await enrol.json()) as { token: string }).token;
