@@ -62,8 +62,10 @@ export function parseLookup(body: unknown): { module: ModuleId; keys: string[] }
 /**
  * Answers a lookup: module toggle → per key: override, fresh cache entry, or
  * the upstream (coalesced and batched); stale entries only when the upstream fails.
+ * When no key needs the upstream (the hit path) the answer is returned at once,
+ * not as a promise: a cached lookup costs no microtask turn.
  */
-export async function lookup(deps: LookupDeps, caller: Caller, index: PolicyIndex, module: ModuleId, keys: string[]): Promise<LookupResult[]> {
+export function lookup(deps: LookupDeps, caller: Caller, index: PolicyIndex, module: ModuleId, keys: string[]): LookupResult[] | Promise<LookupResult[]> {
   if (!cloudAllowed(caller.policy, module)) {
     throw new HttpError('cloud_disabled_for_module', `cloud lookups are off for ${module} in this device's policy`);
   }
@@ -89,11 +91,16 @@ export async function lookup(deps: LookupDeps, caller: Caller, index: PolicyInde
     deps.counters.bytesSaved += bytesSaved;
     deps.metrics.bytesSaved.inc(bytesSaved);
   }
-  if (misses.length > 0) {
-    if (!deps.upstream.enabled) answerPrivately(deps, caller, keys, misses, results);
-    else await resolveMisses(deps, caller, keys, misses, results);
+  if (misses.length > 0 && deps.upstream.enabled) {
+    return resolveMisses(deps, caller, keys, misses, results).then(() => answered(deps, caller, module, results, now));
   }
-  deps.counters.lookups += keys.length;
+  if (misses.length > 0) answerPrivately(deps, caller, keys, misses, results);
+  return answered(deps, caller, module, results, now);
+}
+
+/** Counts a complete answer (lookups, items by source and verdict, unknowns, rule hits) and returns it. */
+function answered(deps: LookupDeps, caller: Caller, module: ModuleId, results: LookupResult[], now: number): LookupResult[] {
+  deps.counters.lookups += results.length;
   for (const r of results) {
     deps.metrics.lookupItems.child(module, r.source, r.verdict).inc();
     if (r.verdict === 'unknown') deps.insights.unknownAnswered(r.key, caller.deviceId, now);

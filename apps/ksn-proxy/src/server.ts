@@ -181,7 +181,8 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
           sendJson(res, 200, { results: await tierLookup(deps, parseTierLookup(body)) });
         } else {
           const { module, keys } = parseLookup(body);
-          sendJson(res, 200, { results: await lookup(deps, caller, index, module, keys) });
+          const results = lookup(deps, caller, index, module, keys);
+          sendJson(res, 200, { results: results instanceof Promise ? await results : results });
         }
       } else if (path.startsWith('/v1/files/')) {
         route = 'file';
@@ -192,8 +193,9 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
         const key = fileKey(path.slice('/v1/files/'.length));
         const module = moduleParam(q < 0 ? '' : url.slice(q + 1)) ?? 'file-threat-protection';
         if (!(MODULE_IDS as readonly string[]).includes(module)) throw new HttpError('invalid_request', 'module is not a known module id', 'module');
-        const [result] = await lookup(deps, caller, index, module as ModuleId, [key]);
-        sendJson(res, 200, result);
+        // A cache hit is answered synchronously (no await, no microtask turn): the hot path.
+        const results = lookup(deps, caller, index, module as ModuleId, [key]);
+        sendJson(res, 200, (results instanceof Promise ? await results : results)[0]);
       } else if (path === '/v1/policy') {
         route = 'policy';
         if (req.method !== 'GET') throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
