@@ -29,7 +29,7 @@ export function renderReport(r) {
   );
   L.push(
     '- Setup: every server pinned to core 0 (`taskset -c 0`), wrk (one thread, `tools/bench/load.lua`) and the origin (`tools/bench/origin.mjs`) on core 1. All three caches sit in front of the same origin; nginx and Varnish answer `GET /v1/files/{hash}`, ksn-proxy answers `GET /v1/files/{hash}?module=file-threat-protection` with a device token checked on every request, policy evaluation and metrics on. In workload 1, `node:http floor` is not a cache: a bare node:http server answering every request with a fixed verdict of the same size (`tools/bench/floor.mjs`), the most any node:http server can do on that core. Open-loop runs pace requests per wrk thread on a fixed schedule (wrk2-like; latency measured from the actual send).',
-    '- Other work was running on the same two cores during the run (six engineers share the machine): absolute figures are noisy; the ratios are from the same run.',
+    '- The two cores are shared with other work (the load average at start is above): the same server measured on different days differs by up to half its figure, so compare only ratios, and only within one run.',
     '',
   );
 
