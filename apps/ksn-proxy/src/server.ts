@@ -83,6 +83,7 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
       connections: config.UPSTREAM_CONNECTIONS,
       batchMaxKeys: config.BATCH_MAX_KEYS,
+      batchFlushKeys: config.BATCH_FLUSH_KEYS,
       batchWindowMs: config.BATCH_WINDOW_MS,
       retries: config.UPSTREAM_RETRIES,
       retryBackoffMs: config.UPSTREAM_RETRY_BACKOFF_MS,

@@ -123,6 +123,15 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
     expect((await slow).status).toBe(200);
   });
 
+  it('sends a batch as soon as BATCH_FLUSH_KEYS misses wait; the rest wait for the window', async () => {
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { BATCH_FLUSH_KEYS: '2', BATCH_WINDOW_MS: '200' });
+    const res = await lookup(rig.proxy, rig.token, [70, 71, 72, 73, 74].map((n) => file(hex(n))));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as LookupResponse).results.map((r) => r.source)).toEqual(Array(5).fill('upstream'));
+    // Two full batches left at once, the fifth key after the window: three upstream calls, not one.
+    expect(rig.emu.stats().requests.v1_lookup).toBe(3);
+  });
+
   it('keeps batches to the pool size: misses that arrive while every connection is busy leave together, none time out queued', async () => {
     rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { UPSTREAM_CONNECTIONS: '1', UPSTREAM_TIMEOUT_MS: '2500', UPSTREAM_RETRIES: '0', CHANGE_FEED_WAIT_SECONDS: '30' });
     // The change feed (started by the first answer) long-polls on its own connection: the one lookup connection stays free.
