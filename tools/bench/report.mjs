@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 const n0 = (x) => (x === undefined || Number.isNaN(x) ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const ms = (x) => (x === undefined ? 'n/a' : `${x.toFixed(2)} ms`);
 const pct = (x, d = 1) => (x === undefined ? 'n/a' : `${(100 * x).toFixed(d)} %`);
+// Scraping cannot make the proxy faster: a negative cost is the runs' noise, shown as such.
+const costText = (x) => (x !== undefined && x < 0 ? `none measurable (${pct(x)}: within the runs' noise)` : pct(x));
 const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
 const rx = (x) => (x === undefined ? 'n/a' : `${x.toFixed(2)}×`);
 const ok = (pass) => (pass === undefined ? 'n/a' : pass ? '**met**' : '**missed**');
@@ -63,10 +65,10 @@ export function renderReport(r) {
   if (w.w7) {
     L.push('## 7. `/metrics` scraped every second during workload 1 (ksn-proxy)', '');
     L.push(
-      `${w.w7.scrapes} scrapes of ${n0(w.w7.scrapeBytes)} bytes (${w.w7.meanScrapeMs?.toFixed(1) ?? 'n/a'} ms each under load); max ${n0(w.w7.max.rps)} req/s with scraping vs ${n0(w.w7.maxWithout?.rps ?? proxyMax)} without (medians of alternating runs${w.w7.maxWithout ? `: ${w.w7.maxWithout.rounds.map(n0).join(', ')} without, ${w.w7.max.rounds.map(n0).join(', ')} with` : ''}; cost ${pct(w.w7.cost)}); p99 at 80 % load ${ms(w.w7.at80.p99)} vs ${ms(w.w1?.['ksn-proxy'].at80.p99)} (change ${ms(w.w7.p99Change)}).`,
+      `${w.w7.scrapes} scrapes of ${n0(w.w7.scrapeBytes)} bytes (${w.w7.meanScrapeMs?.toFixed(1) ?? 'n/a'} ms each under load); max ${n0(w.w7.max.rps)} req/s with scraping vs ${n0(w.w7.maxWithout?.rps ?? proxyMax)} without (medians of alternating runs${w.w7.maxWithout ? `: ${w.w7.maxWithout.rounds.map(n0).join(', ')} without, ${w.w7.max.rounds.map(n0).join(', ')} with` : ''}; cost ${costText(w.w7.cost)}); p99 at 80 % load ${ms(w.w7.at80.p99)} vs ${ms(w.w1?.['ksn-proxy'].at80.p99)} (change ${ms(w.w7.p99Change)}).`,
       '',
     );
-    targets.push(['metrics cost ≤ 5 % of hit throughput', pct(w.w7.cost), ok(w.w7.cost <= 0.05)]);
+    targets.push(['metrics cost ≤ 5 % of hit throughput', costText(w.w7.cost), ok(w.w7.cost <= 0.05)]);
   }
   if (w.w3) {
     L.push('## 3. Batches of 100 hashes (ksn-proxy `POST /v1/lookup`)', '');
