@@ -57,8 +57,7 @@ const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR
  * whichever comes first. Under load that keeps batches small and several in
  * flight, so the upstream works on the next ones while the answers of the last
  * are sent (one batch of hundreds would be answered in one long turn of the
- * event loop, during which nothing new is asked: the bench's cold misses at 512
- * connections ran 1.4× faster with 64 than with 500). At most `connections`
+ * event loop, during which nothing new is asked; ADR 012). At most `connections`
  * batches are in flight: while all are busy, new misses wait in the queue and
  * leave together (up to `batchMaxKeys` a batch) when one is free, so no batch
  * spends its timeout queued for a connection. The change feed long-polls on a pool of
