@@ -34,22 +34,22 @@ export interface LookupDeps {
   unknownTtl: number;
 }
 
-/** The key of one requested item, or a 400 naming the field. */
+/** The key of one requested item, or a 400 naming the field. Runs per item: nothing is built on the way to a key. */
 export function itemKey(item: LookupItem, index: number): string {
-  const field = `items[${index}]`;
   if (item.type === 'url') {
     if (item.url === undefined || item.sha256 !== undefined || item.sha1 !== undefined || item.md5 !== undefined) {
-      throw new HttpError('invalid_request', `${field}: a url item carries exactly the field url`, `${field}.url`);
+      throw new HttpError('invalid_request', `items[${index}]: a url item carries exactly the field url`, `items[${index}].url`);
     }
     const key = urlKey(item.url);
-    if (key === undefined) throw new HttpError('invalid_request', `${field}.url is not an absolute http(s) URL`, `${field}.url`);
+    if (key === undefined) throw new HttpError('invalid_request', `items[${index}].url is not an absolute http(s) URL`, `items[${index}].url`);
     return key;
   }
-  const given = (['sha256', 'sha1', 'md5'] as const).filter((k) => item[k] !== undefined);
-  if (given.length !== 1 || item.url !== undefined) {
-    throw new HttpError('invalid_request', `${field}: a file item carries exactly one of sha256, sha1, md5`, field);
+  const given = (item.sha256 !== undefined ? 1 : 0) + (item.sha1 !== undefined ? 1 : 0) + (item.md5 !== undefined ? 1 : 0);
+  if (given !== 1 || item.url !== undefined) {
+    throw new HttpError('invalid_request', `items[${index}]: a file item carries exactly one of sha256, sha1, md5`, `items[${index}]`);
   }
-  return hashKey(given[0]!, item[given[0]!]!);
+  if (item.sha256 !== undefined) return hashKey('sha256', item.sha256);
+  return item.sha1 !== undefined ? hashKey('sha1', item.sha1) : hashKey('md5', item.md5!);
 }
 
 /** Validates a lookup body: the module and every item's key, in order. */

@@ -98,6 +98,17 @@ describe('ksn-proxy', () => {
     expect(await malformed.json()).toMatchObject({ error: 'invalid_request', field: 'items[0].sha256' });
     const twoHashes = await post(proxy, token, { module: 'file-threat-protection', items: [{ type: 'file', md5: '0'.repeat(32), sha1: '0'.repeat(40) }] });
     expect(await twoHashes.json()).toMatchObject({ error: 'invalid_request', field: 'items[0]' });
+    // The field names the item by its position, for each way an item can be wrong.
+    const ok = { type: 'file', sha256: EICAR };
+    for (const [item, field] of [
+      [{ type: 'file' }, 'items[1]'],
+      [{ type: 'url', url: 'https://a/', md5: '0'.repeat(32) }, 'items[1].url'],
+      [{ type: 'url', url: 'ftp://a/' }, 'items[1].url'],
+    ] as const) {
+      const refused = await post(proxy, token, { module: 'file-threat-protection', items: [ok, item] });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: 'invalid_request', field });
+    }
     const tooMany = await post(proxy, token, { module: 'file-threat-protection', items: Array.from({ length: 1001 }, () => ({ type: 'url', url: 'https://a/' })) });
     expect(tooMany.status).toBe(400);
     expect(up.batches).toHaveLength(0);
