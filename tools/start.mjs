@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
-const { startService, ROOT } = require('./stack.js');
+const { startService, untilReady, ROOT } = require('./stack.js');
 
 const env = process.env;
 const DATA = join(ROOT, env.KSN_DATA_DIR ?? 'data');
@@ -105,6 +105,8 @@ async function main() {
     );
     services.push(proxy);
     const px = await proxy.ready;
+    // Lookups are answered once the proxy has its first policy snapshot: print the URLs then.
+    await untilReady(`${px.adminUrl}/readyz`, 60_000);
 
     for (const s of services) {
       void s.exited.then(({ code }) => {

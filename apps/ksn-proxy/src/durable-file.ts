@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /**
  * Writes `data` to `file` (created mode 0600) and fsyncs it before resolving. The
@@ -14,6 +15,14 @@ export async function writeSynced(file: string, data: string | Buffer): Promise<
   } finally {
     await fh.close();
   }
+}
+
+/** Replaces `file` with `data` so that a crash leaves the old file or the whole new one (temp file, fsync, rename, directory fsync). */
+export async function replaceFile(file: string, data: string | Buffer): Promise<void> {
+  const tmp = `${file}.tmp`;
+  await writeSynced(tmp, data);
+  await rename(tmp, file);
+  await syncDir(dirname(file));
 }
 
 /** Fsyncs a directory, so that a rename in it survives a crash. */

@@ -5,7 +5,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { writeSynced } from './durable-file';
+import { syncDir, writeSynced } from './durable-file';
 
 const validSnapshot = compile(Snapshot);
 
@@ -146,6 +146,7 @@ export class PolicyStore {
       if (e.code !== 'ENOENT') throw e;
     });
     await rename(tmp, this.file);
+    await syncDir(this.opts.dataDir);
   }
 
   stop(): void {

@@ -1,7 +1,7 @@
 import type { Logger } from '@ksn/service-kit';
-import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDir, writeSynced } from './durable-file';
+import { replaceFile } from './durable-file';
 
 export interface SpoolRecord {
   file: string;
@@ -79,10 +79,7 @@ export class TelemetrySpool {
     }
     const name = `${String(++this.seq).padStart(16, '0')}-${idempotencyKey}.json`;
     const file = join(this.opts.dir, name);
-    const tmp = `${file}.tmp`;
-    await writeSynced(tmp, body);
-    await rename(tmp, file);
-    await syncDir(this.opts.dir);
+    await replaceFile(file, body);
     this.records.push({ file, idempotencyKey, bytes: body.length });
     this.totalBytes += body.length;
   }

@@ -1,10 +1,10 @@
 import { compile, TokenResponse } from '@ksn/contracts';
 import { decodeDeviceToken } from '@ksn/device-auth';
 import type { Logger } from '@ksn/service-kit';
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { writeSynced } from './durable-file';
+import { replaceFile } from './durable-file';
 
 const validToken = compile(TokenResponse);
 /** First retry after a failed renewal; doubles up to RETRY_MAX_MS. */
@@ -104,8 +104,6 @@ export class UpstreamCredential {
 
   private async persist(token: string): Promise<void> {
     await mkdir(this.opts.dataDir, { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    await writeSynced(tmp, token);
-    await rename(tmp, this.file);
+    await replaceFile(this.file, token);
   }
 }
