@@ -4,6 +4,8 @@
 // next to ksn-proxy, it shows how much of the gap to nginx is node:http itself on
 // one core and how much is the proxy's own work.
 //   node tools/bench/floor.mjs            (prints {"event":"ready","url":…})
+// FLOOR_WORK_US=n adds n µs of busy CPU work before each answer: what node:http and the
+// kernel cost per request when the server itself is slower (tools/bench/analysis.md).
 import { createServer } from 'node:http';
 
 const body = JSON.stringify({
@@ -14,7 +16,12 @@ const body = JSON.stringify({
   ttl: 86399,
   category: 'Golden Image/Operating Systems & Utilities/OS Components',
 });
+const workNs = BigInt(Math.round(Number(process.env.FLOOR_WORK_US ?? 0) * 1000));
 const server = createServer({ keepAliveTimeout: 5_000 }, (_req, res) => {
+  if (workNs > 0n) {
+    const until = process.hrtime.bigint() + workNs;
+    while (process.hrtime.bigint() < until);
+  }
   res.writeHead(200, ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store']);
   res.end(body);
 });
