@@ -4,13 +4,34 @@ import prettier from 'eslint-config-prettier';
 import { builtinModules } from 'node:module';
 
 const nodeOnly = ['@angular/*'];
-const webForbidden = ['@nestjs/*', 'typeorm', 'http-proxy', 'prom-client', 'better-sqlite3', 'mysql2', 'undici', 'argon2', 'lru-cache', 'node:*'];
+const webForbidden = [
+  '@nestjs/*',
+  'typeorm',
+  'http-proxy',
+  'prom-client',
+  'better-sqlite3',
+  'mysql2',
+  'undici',
+  'argon2',
+  'lru-cache',
+  'node:*',
+];
 
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
-    ignores: ['**/dist', '**/node_modules', '**/.angular', '**/coverage', 'data', 'tmp', '**/*.js', '**/*.mjs', '**/jest.config.ts'],
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      '**/.angular',
+      '**/coverage',
+      'data',
+      'tmp',
+      '**/*.js',
+      '**/*.mjs',
+      '**/jest.config.ts',
+    ],
   },
   {
     files: ['**/*.ts'],
@@ -32,15 +53,33 @@ export default [
           allow: [],
           depConstraints: [
             // What a kind of project may use.
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:util'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:util'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:util'],
+            },
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:util'],
+            },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:contracts'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
             // Where code may run.
-            { sourceTag: 'platform:any', onlyDependOnLibsWithTags: ['platform:any'], bannedExternalImports: [...nodeOnly, ...webForbidden] },
-            { sourceTag: 'platform:web', onlyDependOnLibsWithTags: ['platform:any', 'platform:web'], bannedExternalImports: webForbidden },
-            { sourceTag: 'platform:node', onlyDependOnLibsWithTags: ['platform:any', 'platform:node'], bannedExternalImports: nodeOnly },
+            {
+              sourceTag: 'platform:any',
+              onlyDependOnLibsWithTags: ['platform:any'],
+              bannedExternalImports: [...nodeOnly, ...webForbidden],
+            },
+            {
+              sourceTag: 'platform:web',
+              onlyDependOnLibsWithTags: ['platform:any', 'platform:web'],
+              bannedExternalImports: webForbidden,
+            },
+            {
+              sourceTag: 'platform:node',
+              onlyDependOnLibsWithTags: ['platform:any', 'platform:node'],
+              bannedExternalImports: nodeOnly,
+            },
             // Which product part may use which library.
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:proxy', onlyDependOnLibsWithTags: ['scope:shared'] },
@@ -62,7 +101,10 @@ export default [
       'no-restricted-imports': [
         'error',
         {
-          paths: builtinModules.map((name) => ({ name, message: 'browser-safe code must not use Node built-ins' })),
+          paths: builtinModules.map((name) => ({
+            name,
+            message: 'browser-safe code must not use Node built-ins',
+          })),
           patterns: [{ group: ['node:*'], message: 'browser-safe code must not use Node built-ins' }],
         },
       ],

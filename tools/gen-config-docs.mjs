@@ -109,7 +109,14 @@ export function renderReadme(current) {
   const { envTable } = load('libs/service-kit/dist/index.js');
   const tables = SERVICES.map(([name]) => {
     const { CONFIG_SPEC } = load(`apps/${name}/dist/config.js`);
-    return [`### ${name}`, '', '| variable | default | meaning |', '|---|---|---|', envTable(CONFIG_SPEC), ''].join('\n');
+    return [
+      `### ${name}`,
+      '',
+      '| variable | default | meaning |',
+      '|---|---|---|',
+      envTable(CONFIG_SPEC),
+      '',
+    ].join('\n');
   });
   const a = current.indexOf(README_START);
   const b = current.indexOf(README_END);
@@ -126,7 +133,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     if ((existsSync(OUT) ? readFileSync(OUT, 'utf8') : '') !== text) stale = true;
     if (readme !== newReadme) stale = true;
     if (stale) {
-      console.error('docs/configuration.md or the README configuration tables are out of date: run node tools/gen-config-docs.mjs');
+      console.error(
+        'docs/configuration.md or the README configuration tables are out of date: run node tools/gen-config-docs.mjs',
+      );
       process.exit(1);
     }
     console.log('docs/configuration.md and the README tables are up to date');

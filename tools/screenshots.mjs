@@ -40,11 +40,18 @@ async function apiClient(base) {
   });
   if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
   const { csrfToken } = await login.json();
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return async (method, path, body) => {
     const res = await fetch(`${base}/api/v1${path}`, {
       method,
-      headers: { cookie, 'x-csrf-token': csrfToken, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: {
+        cookie,
+        'x-csrf-token': csrfToken,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -92,7 +99,9 @@ async function seed(urls) {
         ...unknownHashes.slice(0, i + 2).map((sha256) => ({ type: 'file', sha256 })),
         ...Array.from({ length: 2 }, () => ({ type: 'file', sha256: randomBytes(32).toString('hex') })),
       ]);
-      await lookup(token, 'web-threat-protection', [{ type: 'url', url: `https://example.com/page/${round}` }]);
+      await lookup(token, 'web-threat-protection', [
+        { type: 'url', url: `https://example.com/page/${round}` },
+      ]);
     }
   }
 
@@ -110,18 +119,36 @@ async function seed(urls) {
         mode: 'default-allow',
         testMode: false,
         rules: [
-          { action: 'block', status: 'on', match: { kind: 'category', path: category }, comment: 'not on company machines' },
+          {
+            action: 'block',
+            status: 'on',
+            match: { kind: 'category', path: category },
+            comment: 'not on company machines',
+          },
           { action: 'allow', status: 'test', match: { kind: 'vendor', vendor: 'Microsoft Corporation' } },
         ],
       },
       locked: ['ksn'],
     },
   });
-  await api('POST', '/overrides', { hash: REGEDIT_MD5, action: 'block', comment: 'Blocked after the incident review' });
-  await api('POST', '/overrides', { url: 'https://allowed.example.org/tool', action: 'allow', comment: 'Vendor portal', expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString() });
+  await api('POST', '/overrides', {
+    hash: REGEDIT_MD5,
+    action: 'block',
+    comment: 'Blocked after the incident review',
+  });
+  await api('POST', '/overrides', {
+    url: 'https://allowed.example.org/tool',
+    action: 'allow',
+    comment: 'Vendor portal',
+    expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+  });
   await api('POST', '/enrolment-tokens', { label: 'Laptop roll-out', groupId: laptops.id, maxUses: 50 });
   await api('POST', '/proxies', { name: 'branch-berlin' });
-  await api('POST', '/users', { username: 'audit.team', password: 'a long auditor password', role: 'auditor' });
+  await api('POST', '/users', {
+    username: 'audit.team',
+    password: 'a long auditor password',
+    role: 'auditor',
+  });
   await api('POST', '/api-tokens', { name: 'inventory-sync', role: 'operator' });
   return { berlin };
 }
@@ -143,7 +170,16 @@ async function main() {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 900 },
     locale: 'en-GB',
     timezoneId: 'UTC',
@@ -162,7 +198,11 @@ async function main() {
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(/\/dashboard$/);
-    await page.getByTestId('stat-lookups').first().waitFor().catch(() => undefined);
+    await page
+      .getByTestId('stat-lookups')
+      .first()
+      .waitFor()
+      .catch(() => undefined);
     await shot('dashboard');
     for (const [path, name] of [
       ['/groups', 'groups'],
@@ -188,7 +228,11 @@ async function main() {
     await shot('audit-log');
     await page.setViewportSize({ width: 820, height: 1100 });
     await page.goto(`${stack.centerUrl}/dashboard`);
-    await page.getByTestId('stat-lookups').first().waitFor().catch(() => undefined);
+    await page
+      .getByTestId('stat-lookups')
+      .first()
+      .waitFor()
+      .catch(() => undefined);
     await shot('dashboard-tablet');
   } finally {
     await context.close();
@@ -196,9 +240,8 @@ async function main() {
   }
 }
 
-main()
-  .then(stop, async (err) => {
-    console.error(err);
-    await stop();
-    process.exitCode = 1;
-  });
+main().then(stop, async (err) => {
+  console.error(err);
+  await stop();
+  process.exitCode = 1;
+});

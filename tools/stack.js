@@ -43,7 +43,10 @@ function startService(name, env, opts = {}) {
     }),
   );
   const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${opts.timeoutMs ?? 60000} ms`)), opts.timeoutMs ?? 60000);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} not ready within ${opts.timeoutMs ?? 60000} ms`)),
+      opts.timeoutMs ?? 60000,
+    );
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.startsWith('{"event":"ready"')) {
         clearTimeout(timer);
@@ -111,7 +114,11 @@ async function startStack(opts) {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const emulator = startService('cloud-emulator', { PORT: '0', HOST: '127.0.0.1', ...opts.emulator }, { onLine: keep('cloud-emulator') });
+    const emulator = startService(
+      'cloud-emulator',
+      { PORT: '0', HOST: '127.0.0.1', ...opts.emulator },
+      { onLine: keep('cloud-emulator') },
+    );
     services.push(emulator);
     const up = await emulator.ready;
     const center = startService(
@@ -150,7 +157,15 @@ async function startStack(opts) {
     // The proxy listens before its first policy snapshot arrives (lookups get 503 `unavailable`
     // until then); the stack is ready when the proxy is.
     await untilReady(`${px.adminUrl}/readyz`, opts.readyTimeoutMs ?? 60000);
-    return { dir, emulatorUrl: up.url, centerUrl: sc.url, proxyUrl: px.url, proxyAdminUrl: px.adminUrl, logs, stop };
+    return {
+      dir,
+      emulatorUrl: up.url,
+      centerUrl: sc.url,
+      proxyUrl: px.url,
+      proxyAdminUrl: px.adminUrl,
+      logs,
+      stop,
+    };
   } catch (e) {
     await stop();
     throw new Error(`${e.message}\n${logs.join('\n')}`);

@@ -22,11 +22,15 @@ const ports = {
 function build() {
   if (env.KSN_SKIP_BUILD === '1') return;
   console.log('Building (incremental; the first build takes a minute or two)…');
-  execFileSync(process.execPath, [require.resolve('nx/bin/nx.js'), 'run-many', '-t', 'build', '--output-style=static'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
-  });
+  execFileSync(
+    process.execPath,
+    [require.resolve('nx/bin/nx.js'), 'run-many', '-t', 'build', '--output-style=static'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
+    },
+  );
 }
 
 /** Secrets shared by the local services, made once and kept (mode 0600) so a restart reuses them. */
@@ -66,7 +70,11 @@ async function main() {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    const emulator = startService('cloud-emulator', { PORT: ports.emulator, HOST: '127.0.0.1' }, { onLine: prefix('cloud-emulator') });
+    const emulator = startService(
+      'cloud-emulator',
+      { PORT: ports.emulator, HOST: '127.0.0.1' },
+      { onLine: prefix('cloud-emulator') },
+    );
     services.push(emulator);
     const upstream = await emulator.ready;
 

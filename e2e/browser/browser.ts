@@ -52,7 +52,9 @@ export function describeWithBrowser(name: string, body: () => void): void {
     // CI sets KSN_REQUIRE_BROWSER=1: there a missing Chromium fails the tests instead of skipping them.
     describe(name, body);
   } else {
-    console.warn(`SKIPPED "${name}": ${CHROMIUM} not found (apt-get install chromium, or set CHROMIUM_PATH). CI always has it.`);
+    console.warn(
+      `SKIPPED "${name}": ${CHROMIUM} not found (apt-get install chromium, or set CHROMIUM_PATH). CI always has it.`,
+    );
     describe.skip(name, body);
   }
 }

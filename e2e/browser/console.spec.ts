@@ -28,11 +28,18 @@ describeWithBrowser('the console in Chromium, against the whole stack', () => {
       body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
     });
     const { csrfToken } = (await login.json()) as { csrfToken: string };
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     return (method, path, body) =>
       fetch(`${stack.centerUrl}/api/v1${path}`, {
         method,
-        headers: { cookie, 'x-csrf-token': csrfToken, ...(body !== undefined && { 'content-type': 'application/json' }) },
+        headers: {
+          cookie,
+          'x-csrf-token': csrfToken,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
   };
@@ -103,11 +110,18 @@ describeWithBrowser('the console in Chromium, against the whole stack', () => {
     await page.getByRole('link', { name: 'Reputation' }).click();
     const sent: string[] = [];
     page.on('request', (r) => {
-      if (r.url().includes('/api/')) sent.push(`${r.method()} ${new URL(r.url()).pathname} ${r.postData() ?? ''}`.trim());
+      if (r.url().includes('/api/'))
+        sent.push(`${r.method()} ${new URL(r.url()).pathname} ${r.postData() ?? ''}`.trim());
     });
-    await page.getByTestId('file-input').setInputFiles({ name: 'eicar.com', mimeType: 'application/octet-stream', buffer: Buffer.from(EICAR) });
-    await page.locator('[data-testid="reputation-result"], [data-testid="reputation-error"]').first().waitFor();
-    if (await page.getByTestId('reputation-error').count()) throw new Error(await textOf(page, 'reputation-error'));
+    await page
+      .getByTestId('file-input')
+      .setInputFiles({ name: 'eicar.com', mimeType: 'application/octet-stream', buffer: Buffer.from(EICAR) });
+    await page
+      .locator('[data-testid="reputation-result"], [data-testid="reputation-error"]')
+      .first()
+      .waitFor();
+    if (await page.getByTestId('reputation-error').count())
+      throw new Error(await textOf(page, 'reputation-error'));
     expect(await textOf(page, 'verdict')).toBe('malicious');
     expect(await textOf(page, 'reputation-result')).toContain('eicar.com');
     expect(sent).toEqual([`GET /api/v1/reputation/${EICAR_SHA256}`]);
@@ -120,13 +134,15 @@ describeWithBrowser('the console in Chromium, against the whole stack', () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByTestId('audit-open-policy.update').first().click();
     await page.getByTestId('audit-diff').waitFor();
-    const row = page.getByTestId('audit-diff').locator('tr', { hasText: 'cloud.modules.web-threat-protection' });
+    const row = page
+      .getByTestId('audit-diff')
+      .locator('tr', { hasText: 'cloud.modules.web-threat-protection' });
     const cells = (await row.locator('td').allTextContents()).map((t) => t.trim());
     // The group inherited its cloud section before ("—") and sets it now, this module off.
     expect(cells).toEqual(['cloud.modules.web-threat-protection', '—', 'false']);
   });
 
-  it('merges when someone else saved the policy meanwhile, losing no one\'s change', async () => {
+  it("merges when someone else saved the policy meanwhile, losing no one's change", async () => {
     const { page } = browser;
     await page.getByRole('link', { name: 'Policies' }).click();
     await page.getByTestId('section-cloud').waitFor();
@@ -166,7 +182,11 @@ describeWithBrowser('the console in Chromium, against the whole stack', () => {
   it('shows an auditor the same screens read-only', async () => {
     // An admin creates the auditor through the API, as a script would.
     const api = await adminApi();
-    const created = await api('POST', '/users', { username: 'auditor1', password: 'auditor password 123', role: 'auditor' });
+    const created = await api('POST', '/users', {
+      username: 'auditor1',
+      password: 'auditor password 123',
+      role: 'auditor',
+    });
     expect(created.status).toBe(201);
 
     const { page } = browser;
@@ -176,10 +196,11 @@ describeWithBrowser('the console in Chromium, against the whole stack', () => {
     await page.getByRole('link', { name: 'Policies' }).click();
     await page.getByTestId('section-cloud').waitFor();
     expect(await page.getByTestId('save-policy').count()).toBe(0);
-    expect(await page.locator('section input:not([disabled]), section select:not([disabled])').count()).toBe(0);
+    expect(await page.locator('section input:not([disabled]), section select:not([disabled])').count()).toBe(
+      0,
+    );
     await page.getByRole('link', { name: 'Overrides' }).click();
     await page.getByTestId('override-table').waitFor();
     expect(await page.getByTestId('override-form').count()).toBe(0);
   });
 });
-

@@ -8,7 +8,9 @@ export const ENROLMENT_TOKEN = 'ke_e2e-enrolment-token-0123456789';
 export const ADMIN_PASSWORD = 'e2e admin password';
 
 /** The whole product as real processes on free ports, on a fresh SQLite database. */
-export function startStack(env: { center?: Record<string, string>; proxy?: Record<string, string> } = {}): Promise<Stack> {
+export function startStack(
+  env: { center?: Record<string, string>; proxy?: Record<string, string> } = {},
+): Promise<Stack> {
   return startProduct({
     proxyKey: PROXY_KEY,
     enrolmentToken: ENROLMENT_TOKEN,

@@ -12,11 +12,18 @@ describe('the whole stack: endpoint → proxy → cloud, policy from security-ce
   const lookup = (items: unknown[], auth: string | null = token) =>
     fetch(`${stack.proxyUrl}/v1/lookup`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(auth !== null && { authorization: `Bearer ${auth}` }) },
+      headers: {
+        'content-type': 'application/json',
+        ...(auth !== null && { authorization: `Bearer ${auth}` }),
+      },
       body: JSON.stringify({ module: 'file-threat-protection', items }),
     });
   const asked = async (key: string) =>
-    ((await (await fetch(`${stack.emulatorUrl}/admin/asked?key=${encodeURIComponent(key)}`)).json()) as { count: number }).count;
+    (
+      (await (await fetch(`${stack.emulatorUrl}/admin/asked?key=${encodeURIComponent(key)}`)).json()) as {
+        count: number;
+      }
+    ).count;
 
   beforeAll(async () => {
     stack = await startStack();
@@ -36,7 +43,9 @@ describe('the whole stack: endpoint → proxy → cloud, policy from security-ce
     // A hash the emulator does not know (it knows ~70 % of hashes): ask its details route, which is not a lookup.
     const unknown = await until(async () => {
       const h = randomBytes(32).toString('hex');
-      const d = (await (await fetch(`${stack.emulatorUrl}/v1/files/${h}/details`)).json()) as { verdict: string };
+      const d = (await (await fetch(`${stack.emulatorUrl}/v1/files/${h}/details`)).json()) as {
+        verdict: string;
+      };
       return d.verdict === 'unknown' ? h : undefined;
     });
     const res = await lookup([
@@ -47,7 +56,12 @@ describe('the whole stack: endpoint → proxy → cloud, policy from security-ce
     expect(res.status).toBe(200);
     const { results } = (await res.json()) as LookupResponse;
     expect(results).toEqual([
-      expect.objectContaining({ key: `sha256:${EICAR_SHA256}`, verdict: 'malicious', decision: 'block', source: 'upstream' }),
+      expect.objectContaining({
+        key: `sha256:${EICAR_SHA256}`,
+        verdict: 'malicious',
+        decision: 'block',
+        source: 'upstream',
+      }),
       expect.objectContaining({
         key: `md5:${REGEDIT_MD5}`,
         verdict: 'clean',
@@ -55,7 +69,12 @@ describe('the whole stack: endpoint → proxy → cloud, policy from security-ce
         source: 'upstream',
         category: 'Golden Image/Operating Systems & Utilities/OS Components',
       }),
-      expect.objectContaining({ key: `sha256:${unknown}`, verdict: 'unknown', decision: 'allow', source: 'upstream' }),
+      expect.objectContaining({
+        key: `sha256:${unknown}`,
+        verdict: 'unknown',
+        decision: 'allow',
+        source: 'upstream',
+      }),
     ]);
   });
 
@@ -69,7 +88,10 @@ describe('the whole stack: endpoint → proxy → cloud, policy from security-ce
     const anonymous = await lookup([{ type: 'file', sha256: EICAR_SHA256 }], null);
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ error: 'unauthorized' });
-    const malformed = await lookup([{ type: 'file', sha256: EICAR_SHA256 }, { type: 'file', md5: 'not-a-hash' }]);
+    const malformed = await lookup([
+      { type: 'file', sha256: EICAR_SHA256 },
+      { type: 'file', md5: 'not-a-hash' },
+    ]);
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ error: 'invalid_request', field: 'items[1].md5' });
   });
@@ -83,7 +105,9 @@ describe('the whole stack: endpoint → proxy → cloud, policy from security-ce
     expect(login.status).toBe(200);
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     const dash = await until(async () => {
-      const d = (await (await fetch(`${stack.centerUrl}/api/v1/dashboard`, { headers: { cookie } })).json()) as DashboardResponse;
+      const d = (await (
+        await fetch(`${stack.centerUrl}/api/v1/dashboard`, { headers: { cookie } })
+      ).json()) as DashboardResponse;
       return d.totals.cacheHits >= 1 ? d : undefined;
     });
     expect(dash.proxies).toEqual([expect.objectContaining({ name: 'local', connected: true })]);

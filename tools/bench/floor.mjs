@@ -22,7 +22,14 @@ const server = createServer({ keepAliveTimeout: 5_000 }, (_req, res) => {
     const until = process.hrtime.bigint() + workNs;
     while (process.hrtime.bigint() < until);
   }
-  res.writeHead(200, ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store']);
+  res.writeHead(200, [
+    'content-type',
+    'application/json; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(body)),
+    'cache-control',
+    'no-store',
+  ]);
   res.end(body);
 });
 server.listen(0, '127.0.0.1', () => {

@@ -8,7 +8,8 @@ const n0 = (x) => (x === undefined || Number.isNaN(x) ? 'n/a' : Math.round(x).to
 const ms = (x) => (x === undefined ? 'n/a' : `${x.toFixed(2)} ms`);
 const pct = (x, d = 1) => (x === undefined ? 'n/a' : `${(100 * x).toFixed(d)} %`);
 // Scraping cannot make the proxy faster: a negative cost is the runs' noise, shown as such.
-const costText = (x) => (x !== undefined && x < 0 ? `none measurable (${pct(x)}: within the runs' noise)` : pct(x));
+const costText = (x) =>
+  x !== undefined && x < 0 ? `none measurable (${pct(x)}: within the runs' noise)` : pct(x);
 const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
 const rx = (x) => (x === undefined ? 'n/a' : `${x.toFixed(2)}×`);
 const ok = (pass) => (pass === undefined ? 'n/a' : pass ? '**met**' : '**missed**');
@@ -56,8 +57,16 @@ export function renderReport(r) {
     targets.push(['hits req/s vs Varnish (no target)', rx(ratio(proxyMax, w.w1.varnish?.max.rps)), '']);
     const floorMax = w.w1['node:http floor']?.max.rps;
     if (floorMax !== undefined) {
-      targets.push(['hits req/s vs bare node:http (no target: its ceiling on this core)', rx(ratio(proxyMax, floorMax)), '']);
-      targets.push(['bare node:http vs nginx (no target: the platform’s own gap)', rx(ratio(floorMax, nginxMax)), '']);
+      targets.push([
+        'hits req/s vs bare node:http (no target: its ceiling on this core)',
+        rx(ratio(proxyMax, floorMax)),
+        '',
+      ]);
+      targets.push([
+        'bare node:http vs nginx (no target: the platform’s own gap)',
+        rx(ratio(floorMax, nginxMax)),
+        '',
+      ]);
     }
     const p99r = ratio(w.w1['ksn-proxy'].at80.p99, w.w1.nginx?.at80.p99);
     targets.push(['p99 at 80 % load ≤ 2× nginx’s', rx(p99r), ok(p99r === undefined ? undefined : p99r <= 2)]);

@@ -118,7 +118,11 @@ async function httpOk(url) {
 
 /** A tools/bench script that prints a ready line with its URL, pinned to `core`. */
 async function startBenchScript(root, name, script, core, log) {
-  const p = startProcess(name, process.execPath, [join(root, 'tools/bench', script)], { core, readyLine: true, log });
+  const p = startProcess(name, process.execPath, [join(root, 'tools/bench', script)], {
+    core,
+    readyLine: true,
+    log,
+  });
   const { url } = await p.ready;
   return { ...p, url };
 }

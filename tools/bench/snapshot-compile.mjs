@@ -10,7 +10,9 @@ import { performance } from 'node:perf_hooks';
 const require = createRequire(import.meta.url);
 const { compileSnapshot, DEFAULT_SETTINGS } = require('../../libs/policy-engine/dist/index.js');
 
-const [GROUPS, DEVICES, RULES, OVERRIDES] = [2000, 100_000, 10_000, 10_000].map((d, i) => Number(process.argv[2 + i] ?? d));
+const [GROUPS, DEVICES, RULES, OVERRIDES] = [2000, 100_000, 10_000, 10_000].map((d, i) =>
+  Number(process.argv[2 + i] ?? d),
+);
 const GOAL_MS = 1000;
 const TOKEN_TTL_MS = 86_400_000;
 
@@ -38,21 +40,46 @@ function input(now) {
   const kinds = ['hash', 'certificate', 'vendor', 'category'];
   for (let r = 0; r < RULES; r++) {
     const g = groups[pick(GROUPS)];
-    g.policy.appControl ??= { mode: rand() < 0.2 ? 'default-deny' : 'default-allow', testMode: rand() < 0.1, rules: [] };
+    g.policy.appControl ??= {
+      mode: rand() < 0.2 ? 'default-deny' : 'default-allow',
+      testMode: rand() < 0.1,
+      rules: [],
+    };
     const kind = kinds[pick(4)];
     const match =
-      kind === 'hash' ? { kind, sha256: hex(64) } : kind === 'certificate' ? { kind, thumbprint: hex(40) } : kind === 'vendor' ? { kind, vendor: `Vendor ${pick(500)}` } : { kind, path: `Category ${pick(50)}/Sub ${pick(10)}` };
-    g.policy.appControl.rules.push({ id: `rule-${r}`, action: rand() < 0.5 ? 'allow' : 'block', status: rand() < 0.9 ? 'on' : 'test', match });
+      kind === 'hash'
+        ? { kind, sha256: hex(64) }
+        : kind === 'certificate'
+          ? { kind, thumbprint: hex(40) }
+          : kind === 'vendor'
+            ? { kind, vendor: `Vendor ${pick(500)}` }
+            : { kind, path: `Category ${pick(50)}/Sub ${pick(10)}` };
+    g.policy.appControl.rules.push({
+      id: `rule-${r}`,
+      action: rand() < 0.5 ? 'allow' : 'block',
+      status: rand() < 0.9 ? 'on' : 'test',
+      match,
+    });
   }
   for (const g of groups) {
-    if (rand() < 0.2) g.policy.cloud = { modules: { ...DEFAULT_SETTINGS.cloud.modules, 'anti-spam': rand() < 0.5 } };
-    if (rand() < 0.2) g.policy.ksn = { participation: ['extended', 'basic', 'off'][pick(3)], sending: { statistics: true, detectedObjects: rand() < 0.5, urls: true } };
+    if (rand() < 0.2)
+      g.policy.cloud = { modules: { ...DEFAULT_SETTINGS.cloud.modules, 'anti-spam': rand() < 0.5 } };
+    if (rand() < 0.2)
+      g.policy.ksn = {
+        participation: ['extended', 'basic', 'off'][pick(3)],
+        sending: { statistics: true, detectedObjects: rand() < 0.5, urls: true },
+      };
   }
   // Devices: the snapshot carries only those revoked or moved within the token lifetime.
   const since = new Date(now.getTime() - TOKEN_TTL_MS).toISOString();
   const devices = Array.from({ length: DEVICES }, (_, i) => {
     const changed = rand() < 0.02 ? new Date(now.getTime() - pick(2 * TOKEN_TTL_MS)).toISOString() : null;
-    return { id: `d${i}`, groupId: `g${pick(GROUPS)}`, revokedAt: rand() < 0.01 ? changed : null, groupChangedAt: changed };
+    return {
+      id: `d${i}`,
+      groupId: `g${pick(GROUPS)}`,
+      revokedAt: rand() < 0.01 ? changed : null,
+      groupChangedAt: changed,
+    };
   });
   const overrides = Array.from({ length: OVERRIDES }, (_, i) => ({
     key: i % 3 === 0 ? `url:https://site${i}.example/` : `sha256:${hex(64)}`,
@@ -67,9 +94,18 @@ function compileOnce(data, now) {
   const moved = [];
   for (const d of data.devices) {
     if (d.revokedAt !== null && d.revokedAt > data.since) revoked.push({ deviceId: d.id, at: d.revokedAt });
-    else if (d.revokedAt === null && d.groupChangedAt !== null && d.groupChangedAt > data.since) moved.push({ deviceId: d.id, groupId: d.groupId, at: d.groupChangedAt });
+    else if (d.revokedAt === null && d.groupChangedAt !== null && d.groupChangedAt > data.since)
+      moved.push({ deviceId: d.id, groupId: d.groupId, at: d.groupChangedAt });
   }
-  const snapshot = compileSnapshot({ version: 1, now, groups: data.groups, keys: [{ kid: 'k1', publicKey: 'x' }], revoked, moved, overrides: data.overrides });
+  const snapshot = compileSnapshot({
+    version: 1,
+    now,
+    groups: data.groups,
+    keys: [{ kid: 'k1', publicKey: 'x' }],
+    revoked,
+    moved,
+    overrides: data.overrides,
+  });
   return JSON.stringify(snapshot);
 }
 

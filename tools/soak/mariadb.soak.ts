@@ -23,7 +23,17 @@ class ThrowawayMariaDb {
   port = 0;
 
   async install(): Promise<void> {
-    const r = spawnSync(INSTALL!, ['--no-defaults', `--datadir=${join(this.dir, 'data')}`, '--auth-root-authentication-method=normal', '--user=root', '--skip-test-db'], { encoding: 'utf8' });
+    const r = spawnSync(
+      INSTALL!,
+      [
+        '--no-defaults',
+        `--datadir=${join(this.dir, 'data')}`,
+        '--auth-root-authentication-method=normal',
+        '--user=root',
+        '--skip-test-db',
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`mariadb-install-db failed: ${r.stdout}\n${r.stderr}`);
     this.port = await freePort();
   }
@@ -46,7 +56,18 @@ class ThrowawayMariaDb {
     );
     const end = Date.now() + 30_000;
     for (;;) {
-      const r = spawnSync(CLIENT!, ['--no-defaults', '-h127.0.0.1', `-P${this.port}`, '-uroot', '-e', 'CREATE DATABASE IF NOT EXISTS ksn'], { encoding: 'utf8' });
+      const r = spawnSync(
+        CLIENT!,
+        [
+          '--no-defaults',
+          '-h127.0.0.1',
+          `-P${this.port}`,
+          '-uroot',
+          '-e',
+          'CREATE DATABASE IF NOT EXISTS ksn',
+        ],
+        { encoding: 'utf8' },
+      );
       if (r.status === 0) return;
       if (Date.now() > end) throw new Error(`mariadbd did not come up: ${r.stderr}`);
       await sleep(200);
@@ -68,125 +89,167 @@ class ThrowawayMariaDb {
   }
 }
 
-(MARIADBD && INSTALL && CLIENT ? describe : describe.skip)('soak: MariaDB stopped and restarted under load', () => {
-  const db = new ThrowawayMariaDb();
-  let center: Proc | undefined;
-  afterAll(async () => {
-    await center?.service.stop(5000);
-    await db.destroy();
-  });
-
-  it('fast 503s while the database is away, no exit, full recovery, no half-written change', async () => {
-    await db.install();
-    await db.start();
-    center = await start('security-center', {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: `mariadb://root@127.0.0.1:${db.port}/ksn`,
-      ADMIN_PASSWORD,
-      CONSOLE_DIR: '/nonexistent',
-    });
-    const base = center.url;
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
-    expect(login.status).toBe(200);
-    const cookie = /ksn_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0];
-    const csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
-    const headers = { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' };
-    const groups = async () => {
-      const body = (await (await fetch(`${base}/api/v1/groups?limit=1000`, { headers })).json()) as { items?: { id: string; name: string; parentId: string | null }[] } | { id: string; name: string; parentId: string | null }[];
-      return Array.isArray(body) ? body : (body.items ?? []);
-    };
-    const root = (await groups()).find((g) => g.parentId === null)!;
-
-    type Sample = Answer & { at: number; name?: string };
-    const samples: Sample[] = [];
-    let running = true;
-    let seq = 0;
-    const t0 = performance.now();
-    const timed = async (fn: () => Promise<Response>, name?: string): Promise<void> => {
-      const s = performance.now();
-      let a: Answer;
-      try {
-        const res = await fn();
-        a = { status: res.status, body: await res.text(), ms: performance.now() - s };
-      } catch (e) {
-        a = { status: 0, body: '', error: (e as Error).message, ms: performance.now() - s };
-      }
-      samples.push({ ...a, at: s - t0, ...(name !== undefined && { name }) });
-    };
-    const writer = async () => {
-      while (running) {
-        const name = `soak-${seq++}`;
-        await timed(() => fetch(`${base}/api/v1/groups`, { method: 'POST', headers, body: JSON.stringify({ name, parentId: root.id }), signal: AbortSignal.timeout(30_000) }), name);
-        await sleep(20);
-      }
-    };
-    const reader = async () => {
-      while (running) {
-        await timed(() => fetch(`${base}/api/v1/groups`, { headers, signal: AbortSignal.timeout(30_000) }));
-        await sleep(20);
-      }
-    };
-    const load = [writer(), writer(), reader(), reader()];
-
-    await sleep(3000);
-    const killedAt = performance.now() - t0;
-    await db.kill();
-    await sleep(5000);
-    const restartedAt = performance.now() - t0;
-    await db.start();
-    // Recovery: the first successful read after the restart.
-    let recoveredAt = Infinity;
-    while (performance.now() - t0 < restartedAt + 60_000) {
-      const ok = samples.find((s) => s.at > restartedAt && s.status === 200);
-      if (ok) {
-        recoveredAt = ok.at + ok.ms;
-        break;
-      }
-      await sleep(100);
-    }
-    await sleep(2000);
-    running = false;
-    await Promise.all(load);
-    expect(center.service.child.exitCode).toBeNull();
-
-    const down = samples.filter((s) => s.at > killedAt + 200 && s.at + s.ms < restartedAt);
-    const errorsDown = down.filter((s) => s.status !== 200 && s.status !== 201);
-    const statusesDown: Record<string, number> = {};
-    for (const s of down) statusesDown[String(s.status || s.error)] = (statusesDown[String(s.status || s.error)] ?? 0) + 1;
-    const after = samples.filter((s) => s.at > recoveredAt + 500);
-    report('mariadb-restart', {
-      requests: samples.length,
-      whileDown: down.length,
-      statusesWhileDown: JSON.stringify(statusesDown),
-      p50MsWhileDownMs: Math.round(percentile(errorsDown.map((s) => s.ms), 50)),
-      p99MsWhileDownMs: Math.round(percentile(errorsDown.map((s) => s.ms), 99)),
-      recoveryAfterRestartMs: Math.round(recoveredAt - restartedAt),
-      failuresAfterRecovery: after.filter((s) => s.status >= 400 || s.status === 0).length,
+(MARIADBD && INSTALL && CLIENT ? describe : describe.skip)(
+  'soak: MariaDB stopped and restarted under load',
+  () => {
+    const db = new ThrowawayMariaDb();
+    let center: Proc | undefined;
+    afterAll(async () => {
+      await center?.service.stop(5000);
+      await db.destroy();
     });
 
-    // While the database is away: clear 503s, quickly, never a 500 or a hang.
-    expect(down.length).toBeGreaterThan(10);
-    for (const s of errorsDown) expect({ status: s.status, body: s.status === 503 ? 'unavailable' : s.body.slice(0, 200) }).toEqual({ status: 503, body: 'unavailable' });
-    expect(percentile(errorsDown.map((s) => s.ms), 99)).toBeLessThan(3000);
-    // Full recovery, without restarting security-center, and the same session still works.
-    expect(recoveredAt).toBeLessThan(Infinity);
-    expect(after.filter((s) => s.status >= 400 || s.status === 0)).toEqual([]);
+    it('fast 503s while the database is away, no exit, full recovery, no half-written change', async () => {
+      await db.install();
+      await db.start();
+      center = await start('security-center', {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: `mariadb://root@127.0.0.1:${db.port}/ksn`,
+        ADMIN_PASSWORD,
+        CONSOLE_DIR: '/nonexistent',
+      });
+      const base = center.url;
+      const login = await fetch(`${base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+      });
+      expect(login.status).toBe(200);
+      const cookie = /ksn_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0];
+      const csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
+      const headers = { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' };
+      const groups = async () => {
+        const body = (await (await fetch(`${base}/api/v1/groups?limit=1000`, { headers })).json()) as
+          | { items?: { id: string; name: string; parentId: string | null }[] }
+          | { id: string; name: string; parentId: string | null }[];
+        return Array.isArray(body) ? body : (body.items ?? []);
+      };
+      const root = (await groups()).find((g) => g.parentId === null)!;
 
-    // No half-written change.
-    const finalGroups = await groups();
-    const names = new Set(finalGroups.map((g) => g.name));
-    const acknowledged = samples.filter((s) => s.name !== undefined && s.status === 201).map((s) => s.name!);
-    for (const n of acknowledged) expect(names.has(n)).toBe(true);
-    const auditRes = await fetch(`${base}/api/v1/audit?objectType=group&limit=1000`, { headers });
-    expect(auditRes.status).toBe(200);
-    const audit = ((await auditRes.json()) as { items: { action: string; objectId: string }[] }).items;
-    const created = new Set(audit.filter((e) => /create/.test(e.action)).map((e) => e.objectId));
-    const soakGroups = finalGroups.filter((g) => g.name.startsWith('soak-'));
-    for (const g of soakGroups) expect(created.has(g.id)).toBe(true);
-    for (const id of created) expect(finalGroups.some((g) => g.id === id)).toBe(true);
-    // A refused write never half-happened: at most the one in flight at the kill may have committed without its answer.
-    const refusedButPresent = samples.filter((s) => s.name !== undefined && s.status !== 201 && names.has(s.name));
-    expect(refusedButPresent.length).toBeLessThanOrEqual(2);
-  });
-});
+      type Sample = Answer & { at: number; name?: string };
+      const samples: Sample[] = [];
+      let running = true;
+      let seq = 0;
+      const t0 = performance.now();
+      const timed = async (fn: () => Promise<Response>, name?: string): Promise<void> => {
+        const s = performance.now();
+        let a: Answer;
+        try {
+          const res = await fn();
+          a = { status: res.status, body: await res.text(), ms: performance.now() - s };
+        } catch (e) {
+          a = { status: 0, body: '', error: (e as Error).message, ms: performance.now() - s };
+        }
+        samples.push({ ...a, at: s - t0, ...(name !== undefined && { name }) });
+      };
+      const writer = async () => {
+        while (running) {
+          const name = `soak-${seq++}`;
+          await timed(
+            () =>
+              fetch(`${base}/api/v1/groups`, {
+                method: 'POST',
+                headers,
+                body: JSON.stringify({ name, parentId: root.id }),
+                signal: AbortSignal.timeout(30_000),
+              }),
+            name,
+          );
+          await sleep(20);
+        }
+      };
+      const reader = async () => {
+        while (running) {
+          await timed(() => fetch(`${base}/api/v1/groups`, { headers, signal: AbortSignal.timeout(30_000) }));
+          await sleep(20);
+        }
+      };
+      const load = [writer(), writer(), reader(), reader()];
+
+      await sleep(3000);
+      const killedAt = performance.now() - t0;
+      await db.kill();
+      await sleep(5000);
+      const restartedAt = performance.now() - t0;
+      await db.start();
+      // Recovery: the first successful read after the restart.
+      let recoveredAt = Infinity;
+      while (performance.now() - t0 < restartedAt + 60_000) {
+        const ok = samples.find((s) => s.at > restartedAt && s.status === 200);
+        if (ok) {
+          recoveredAt = ok.at + ok.ms;
+          break;
+        }
+        await sleep(100);
+      }
+      await sleep(2000);
+      running = false;
+      await Promise.all(load);
+      expect(center.service.child.exitCode).toBeNull();
+
+      const down = samples.filter((s) => s.at > killedAt + 200 && s.at + s.ms < restartedAt);
+      const errorsDown = down.filter((s) => s.status !== 200 && s.status !== 201);
+      const statusesDown: Record<string, number> = {};
+      for (const s of down)
+        statusesDown[String(s.status || s.error)] = (statusesDown[String(s.status || s.error)] ?? 0) + 1;
+      const after = samples.filter((s) => s.at > recoveredAt + 500);
+      report('mariadb-restart', {
+        requests: samples.length,
+        whileDown: down.length,
+        statusesWhileDown: JSON.stringify(statusesDown),
+        p50MsWhileDownMs: Math.round(
+          percentile(
+            errorsDown.map((s) => s.ms),
+            50,
+          ),
+        ),
+        p99MsWhileDownMs: Math.round(
+          percentile(
+            errorsDown.map((s) => s.ms),
+            99,
+          ),
+        ),
+        recoveryAfterRestartMs: Math.round(recoveredAt - restartedAt),
+        failuresAfterRecovery: after.filter((s) => s.status >= 400 || s.status === 0).length,
+      });
+
+      // While the database is away: clear 503s, quickly, never a 500 or a hang.
+      expect(down.length).toBeGreaterThan(10);
+      for (const s of errorsDown)
+        expect({ status: s.status, body: s.status === 503 ? 'unavailable' : s.body.slice(0, 200) }).toEqual({
+          status: 503,
+          body: 'unavailable',
+        });
+      expect(
+        percentile(
+          errorsDown.map((s) => s.ms),
+          99,
+        ),
+      ).toBeLessThan(3000);
+      // Full recovery, without restarting security-center, and the same session still works.
+      expect(recoveredAt).toBeLessThan(Infinity);
+      expect(after.filter((s) => s.status >= 400 || s.status === 0)).toEqual([]);
+
+      // No half-written change.
+      const finalGroups = await groups();
+      const names = new Set(finalGroups.map((g) => g.name));
+      const acknowledged = samples
+        .filter((s) => s.name !== undefined && s.status === 201)
+        .map((s) => s.name!);
+      for (const n of acknowledged) expect(names.has(n)).toBe(true);
+      const auditRes = await fetch(`${base}/api/v1/audit?objectType=group&limit=1000`, { headers });
+      expect(auditRes.status).toBe(200);
+      const audit = ((await auditRes.json()) as { items: { action: string; objectId: string }[] }).items;
+      const created = new Set(audit.filter((e) => /create/.test(e.action)).map((e) => e.objectId));
+      const soakGroups = finalGroups.filter((g) => g.name.startsWith('soak-'));
+      for (const g of soakGroups) expect(created.has(g.id)).toBe(true);
+      for (const id of created) expect(finalGroups.some((g) => g.id === id)).toBe(true);
+      // A refused write never half-happened: at most the one in flight at the kill may have committed without its answer.
+      const refusedButPresent = samples.filter(
+        (s) => s.name !== undefined && s.status !== 201 && names.has(s.name),
+      );
+      expect(refusedButPresent.length).toBeLessThanOrEqual(2);
+    });
+  },
+);

@@ -11,7 +11,18 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { call, lookup, percentile, report, residentBytes, sleep, start, startSoakStack, type Answer, type SoakStack } from './stack';
+import {
+  call,
+  lookup,
+  percentile,
+  report,
+  residentBytes,
+  sleep,
+  start,
+  startSoakStack,
+  type Answer,
+  type SoakStack,
+} from './stack';
 
 const EICAR = '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f';
 let counter = 0;
@@ -33,7 +44,8 @@ describe('soak: ksn-proxy process', () => {
     const worker = async (i: number) => {
       while (!stopping) {
         const sentAt = performance.now();
-        const items = i % 2 === 0 ? [{ type: 'file', sha256: EICAR }] : [{ type: 'file', sha256: freshHash() }];
+        const items =
+          i % 2 === 0 ? [{ type: 'file', sha256: EICAR }] : [{ type: 'file', sha256: freshHash() }];
         const a = await lookup(stack, items);
         results.push({ ...a, sentAt });
         if (a.error === 'ECONNREFUSED') return;
@@ -58,7 +70,9 @@ describe('soak: ksn-proxy process', () => {
     const failedAccepted = accepted.filter((r) => r.status !== 200);
     const racing = results.filter((r) => r.sentAt >= sigtermAt - GRACE && r.sentAt < sigtermAt);
     const afterSignal = results.filter((r) => r.sentAt >= sigtermAt);
-    const badAfter = [...racing, ...afterSignal].filter((r) => r.status >= 500 || (r.status === 0 && !['ECONNREFUSED', 'ECONNRESET'].includes(r.error ?? '')));
+    const badAfter = [...racing, ...afterSignal].filter(
+      (r) => r.status >= 500 || (r.status === 0 && !['ECONNREFUSED', 'ECONNRESET'].includes(r.error ?? '')),
+    );
     report('sigterm-under-load', {
       requests: results.length,
       acceptedBeforeSignal: accepted.length,
@@ -70,7 +84,12 @@ describe('soak: ksn-proxy process', () => {
       shutdownMs: Math.round(shutdownMs),
       answeredBeforeSignal: inflightAtSignal,
     });
-    expect(failedAccepted.map((r) => `${r.status} ${r.error ?? ''} sent ${Math.round(sigtermAt - r.sentAt)} ms before SIGTERM, failed after ${Math.round(r.ms)} ms ${r.body.slice(0, 100)}`)).toEqual([]);
+    expect(
+      failedAccepted.map(
+        (r) =>
+          `${r.status} ${r.error ?? ''} sent ${Math.round(sigtermAt - r.sentAt)} ms before SIGTERM, failed after ${Math.round(r.ms)} ms ${r.body.slice(0, 100)}`,
+      ),
+    ).toEqual([]);
     expect(badAfter).toEqual([]);
     expect(accepted.length).toBeGreaterThan(50);
     expect(exit).toEqual({ code: 0, signal: null });
@@ -81,10 +100,24 @@ describe('soak: ksn-proxy process', () => {
   it('slowloris and slow bodies are cut at the deadlines; normal requests are served meanwhile', async () => {
     const HEADERS_TIMEOUT_MS = 2000;
     const REQUEST_TIMEOUT_MS = 3000;
-    stack = await startSoakStack({ proxy: { HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS), REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) } });
+    stack = await startSoakStack({
+      proxy: {
+        HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
+        REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      },
+    });
     const { hostname, port } = new URL(stack.proxy.url);
-    const body = JSON.stringify({ module: 'file-threat-protection', items: [{ type: 'file', sha256: EICAR }] });
-    const opened: { kind: 'headers' | 'body'; t0: number; closedAfter?: number; socket: Socket; timer?: NodeJS.Timeout }[] = [];
+    const body = JSON.stringify({
+      module: 'file-threat-protection',
+      items: [{ type: 'file', sha256: EICAR }],
+    });
+    const opened: {
+      kind: 'headers' | 'body';
+      t0: number;
+      closedAfter?: number;
+      socket: Socket;
+      timer?: NodeJS.Timeout;
+    }[] = [];
     for (let i = 0; i < 200; i++) {
       const kind = i % 2 === 0 ? 'headers' : 'body';
       const socket = connect(Number(port), hostname);
@@ -100,9 +133,14 @@ describe('soak: ksn-proxy process', () => {
           // One header byte every 200 ms: never finishes the header block.
           socket.write('POST /v1/lookup HTTP/1.1\r\nHost: x\r\n');
           let n = 0;
-          entry.timer = setInterval(() => socket.write(n++ % 20 === 19 ? '\r\n' : 'X-Slow-' + n + ': y'.slice(0, 1)), 200);
+          entry.timer = setInterval(
+            () => socket.write(n++ % 20 === 19 ? '\r\n' : 'X-Slow-' + n + ': y'.slice(0, 1)),
+            200,
+          );
         } else {
-          socket.write(`POST /v1/lookup HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stack.token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+          socket.write(
+            `POST /v1/lookup HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stack.token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+          );
           let n = 0;
           entry.timer = setInterval(() => n < body.length - 1 && socket.write(body[n++]!), 200);
         }
@@ -132,7 +170,12 @@ describe('soak: ksn-proxy process', () => {
       slowBodyCutMaxMs: Math.round(Math.max(...bodyCut)),
       normalRequests: normal.length,
       normalFailed: normal.filter((a) => a.status !== 200).length,
-      normalP99Ms: Math.round(percentile(normal.map((a) => a.ms), 99)),
+      normalP99Ms: Math.round(
+        percentile(
+          normal.map((a) => a.ms),
+          99,
+        ),
+      ),
     });
     expect(normal.filter((a) => a.status !== 200)).toEqual([]);
     // Node enforces both deadlines on a periodic sweep (connectionsCheckingInterval, ≤ 1 s in the proxy):
@@ -143,7 +186,10 @@ describe('soak: ksn-proxy process', () => {
 
   it('500 connections over the concurrency cap: fast 503s, memory bounded, and the proxy keeps serving', async () => {
     // The cap on upstream work: 100 distinct keys waiting; the 500 misses below exceed it 5 times over.
-    stack = await startSoakStack({ emulator: { EMULATOR_LATENCY_MS: '6000' }, proxy: { UPSTREAM_MAX_PENDING_KEYS: '100', UPSTREAM_TIMEOUT_MS: '10000' } });
+    stack = await startSoakStack({
+      emulator: { EMULATOR_LATENCY_MS: '6000' },
+      proxy: { UPSTREAM_MAX_PENDING_KEYS: '100', UPSTREAM_TIMEOUT_MS: '10000' },
+    });
     await lookup(stack, [{ type: 'file', sha256: EICAR }]);
     const adminUrl = stack.proxy.adminUrl!;
     const rssBefore = await residentBytes(adminUrl);
@@ -159,12 +205,15 @@ describe('soak: ksn-proxy process', () => {
     for (let i = 0; i < 20; i++) probes.push(await lookup(stack, [{ type: 'file', sha256: EICAR }]));
     const burstAnswers = await Promise.all(burst);
     // Once the burst is absorbed, a further wave over the cap (the upstream still busy) measures the 503 itself.
-    const wave = await Promise.all(Array.from({ length: 50 }, () => lookup(stack, [{ type: 'file', sha256: freshHash() }])));
+    const wave = await Promise.all(
+      Array.from({ length: 50 }, () => lookup(stack, [{ type: 'file', sha256: freshHash() }])),
+    );
     const heldAnswers = await Promise.all(held);
     const rssAfter = await residentBytes(adminUrl);
     const all = [...heldAnswers, ...burstAnswers, ...wave];
     const byStatus: Record<string, number> = {};
-    for (const a of all) byStatus[a.status || a.error || 'none'] = (byStatus[a.status || a.error || 'none'] ?? 0) + 1;
+    for (const a of all)
+      byStatus[a.status || a.error || 'none'] = (byStatus[a.status || a.error || 'none'] ?? 0) + 1;
     const burst503 = burstAnswers.filter((a) => a.status === 503);
     const wave503 = wave.filter((a) => a.status === 503);
     report('500-connections-over-cap', {
@@ -174,11 +223,36 @@ describe('soak: ksn-proxy process', () => {
       rssAfterMiB: +(rssAfter / 2 ** 20).toFixed(1),
       extraMiB: +((Math.max(rssDuring, rssAfter) - rssBefore) / 2 ** 20).toFixed(1),
       statuses: JSON.stringify(byStatus),
-      burst503P50Ms: Math.round(percentile(burst503.map((a) => a.ms), 50)),
-      burst503P99Ms: Math.round(percentile(burst503.map((a) => a.ms), 99)),
-      wave503P50Ms: Math.round(percentile(wave503.map((a) => a.ms), 50)),
-      wave503P99Ms: Math.round(percentile(wave503.map((a) => a.ms), 99)),
-      cachedP99DuringMs: Math.round(percentile(probes.map((a) => a.ms), 99)),
+      burst503P50Ms: Math.round(
+        percentile(
+          burst503.map((a) => a.ms),
+          50,
+        ),
+      ),
+      burst503P99Ms: Math.round(
+        percentile(
+          burst503.map((a) => a.ms),
+          99,
+        ),
+      ),
+      wave503P50Ms: Math.round(
+        percentile(
+          wave503.map((a) => a.ms),
+          50,
+        ),
+      ),
+      wave503P99Ms: Math.round(
+        percentile(
+          wave503.map((a) => a.ms),
+          99,
+        ),
+      ),
+      cachedP99DuringMs: Math.round(
+        percentile(
+          probes.map((a) => a.ms),
+          99,
+        ),
+      ),
     });
     expect(probes.filter((a) => a.status !== 200)).toEqual([]);
     expect(all.filter((a) => a.status === 0 || a.status === 500)).toEqual([]);
@@ -186,10 +260,21 @@ describe('soak: ksn-proxy process', () => {
     expect(heldAnswers.filter((a) => a.status !== 200)).toEqual([]);
     expect(burst503.length).toBeGreaterThanOrEqual(450);
     expect(wave503).toHaveLength(50);
-    for (const a of [...burst503, ...wave503]) expect(JSON.parse(a.body)).toMatchObject({ error: 'overloaded' });
+    for (const a of [...burst503, ...wave503])
+      expect(JSON.parse(a.body)).toMatchObject({ error: 'overloaded' });
     // Fast: the refusal costs no upstream time (the upstream takes 6 s here). Generous bounds for a shared CI machine.
-    expect(percentile(wave503.map((a) => a.ms), 99)).toBeLessThan(1000);
-    expect(percentile(burst503.map((a) => a.ms), 99)).toBeLessThan(4000);
+    expect(
+      percentile(
+        wave503.map((a) => a.ms),
+        99,
+      ),
+    ).toBeLessThan(1000);
+    expect(
+      percentile(
+        burst503.map((a) => a.ms),
+        99,
+      ),
+    ).toBeLessThan(4000);
     // Bounded: 600 connections cost well under 100 MiB.
     expect(Math.max(rssDuring, rssAfter) - rssBefore).toBeLessThan(100 * 2 ** 20);
   });
@@ -222,7 +307,12 @@ describe('soak: ksn-proxy process', () => {
     expect(truncated.status).toBe(hasPrev ? 200 : 503);
 
     // Security-center comes back on its old address: the proxy picks the snapshot up again by itself.
-    stack.center = await start('security-center', { PORT: centerPort, HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(stack.dir, 'sc.sqlite')}`, CONSOLE_DIR: '/nonexistent' });
+    stack.center = await start('security-center', {
+      PORT: centerPort,
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${join(stack.dir, 'sc.sqlite')}`,
+      CONSOLE_DIR: '/nonexistent',
+    });
     const t1 = performance.now();
     let recovered: Answer = truncated;
     while (recovered.status !== 200 && performance.now() - t1 < 30_000) {

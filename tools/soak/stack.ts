@@ -32,12 +32,24 @@ export interface Proc {
   logs: string[];
 }
 
-export async function start(name: 'cloud-emulator' | 'security-center' | 'ksn-proxy', env: Record<string, string>): Promise<Proc> {
+export async function start(
+  name: 'cloud-emulator' | 'security-center' | 'ksn-proxy',
+  env: Record<string, string>,
+): Promise<Proc> {
   const logs: string[] = [];
-  const service = startService(name, { LOG_LEVEL: 'warn', ...env }, { onLine: (l) => logs.push(l), timeoutMs: 60_000 });
+  const service = startService(
+    name,
+    { LOG_LEVEL: 'warn', ...env },
+    { onLine: (l) => logs.push(l), timeoutMs: 60_000 },
+  );
   try {
     const ready = await service.ready;
-    return { service, url: ready.url, ...(ready.adminUrl !== undefined && { adminUrl: ready.adminUrl }), logs };
+    return {
+      service,
+      url: ready.url,
+      ...(ready.adminUrl !== undefined && { adminUrl: ready.adminUrl }),
+      logs,
+    };
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${logs.join('\n')}`);
   }
@@ -55,11 +67,22 @@ export interface SoakStack {
   stop(): Promise<void>;
 }
 
-export async function startSoakStack(opts: { proxy?: Record<string, string>; emulator?: Record<string, string>; center?: Record<string, string> } = {}): Promise<SoakStack> {
+export async function startSoakStack(
+  opts: {
+    proxy?: Record<string, string>;
+    emulator?: Record<string, string>;
+    center?: Record<string, string>;
+  } = {},
+): Promise<SoakStack> {
   const dir = mkdtempSync(join(tmpdir(), 'ksn-soak-'));
   const procs: Proc[] = [];
   try {
-    const emulator = await start('cloud-emulator', { PORT: '0', HOST: '127.0.0.1', EMULATOR_URGENT_SHARE: '0', ...opts.emulator });
+    const emulator = await start('cloud-emulator', {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      EMULATOR_URGENT_SHARE: '0',
+      ...opts.emulator,
+    });
     procs.push(emulator);
     const center = await start('security-center', {
       PORT: '0',
@@ -87,7 +110,11 @@ export async function startSoakStack(opts: { proxy?: Record<string, string>; emu
     const proxy = await start('ksn-proxy', proxyEnv);
     procs.push(proxy);
     await untilReady(`${proxy.adminUrl!}/readyz`, 60_000); // its first policy snapshot
-    const enrol = await fetch(`${center.url}/api/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ enrolmentToken: ENROLMENT_TOKEN, deviceName: 'soak-device' }) });
+    const enrol = await fetch(`${center.url}/api/v1/enrol`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enrolmentToken: ENROLMENT_TOKEN, deviceName: 'soak-device' }),
+    });
     if (enrol.status !== 201) throw new Error(`enrolment failed: ${enrol.status} ${await enrol.text()}`);
     const token = ((await enrol.json()) as { token: string }).token;
     const stack: SoakStack = {
@@ -126,22 +153,58 @@ export interface Answer {
 const noKeepAlive = new Agent({ keepAlive: false });
 
 /** One request on its own connection (no keep-alive races): the status, or the socket error. */
-export function call(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<Answer> {
+export function call(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+): Promise<Answer> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const req = httpRequest(url, { method: opts.method ?? 'GET', headers: { connection: 'close', ...opts.headers }, agent: noKeepAlive, timeout: opts.timeoutMs ?? 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - t0 }));
-      res.on('error', (e) => resolve({ status: 0, body: '', error: (e as NodeJS.ErrnoException).code ?? e.message, ms: performance.now() - t0 }));
-    });
+    const req = httpRequest(
+      url,
+      {
+        method: opts.method ?? 'GET',
+        headers: { connection: 'close', ...opts.headers },
+        agent: noKeepAlive,
+        timeout: opts.timeoutMs ?? 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            ms: performance.now() - t0,
+          }),
+        );
+        res.on('error', (e) =>
+          resolve({
+            status: 0,
+            body: '',
+            error: (e as NodeJS.ErrnoException).code ?? e.message,
+            ms: performance.now() - t0,
+          }),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('client timeout')));
-    req.on('error', (e) => resolve({ status: 0, body: '', error: (e as NodeJS.ErrnoException).code ?? e.message, ms: performance.now() - t0 }));
+    req.on('error', (e) =>
+      resolve({
+        status: 0,
+        body: '',
+        error: (e as NodeJS.ErrnoException).code ?? e.message,
+        ms: performance.now() - t0,
+      }),
+    );
     req.end(opts.body);
   });
 }
 
-export function lookup(stack: SoakStack, items: unknown[], module = 'file-threat-protection'): Promise<Answer> {
+export function lookup(
+  stack: SoakStack,
+  items: unknown[],
+  module = 'file-threat-protection',
+): Promise<Answer> {
   return call(`${stack.proxy.url}/v1/lookup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.token}` },

@@ -12,7 +12,11 @@ interface Upload {
 }
 
 async function faults(stack: SoakStack, change: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${stack.emulator.url}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(change) });
+  const res = await fetch(`${stack.emulator.url}/admin/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(change),
+  });
   if (res.status !== 200) throw new Error(`faults: ${res.status} ${await res.text()}`);
 }
 
@@ -46,14 +50,25 @@ describe('soak: telemetry spool', () => {
     const t0 = performance.now();
     stack.proxy = await start('ksn-proxy', stack.proxyEnv);
 
-    const delivered = async () => ((await (await fetch(`${stack.emulator.url}/admin/telemetry?limit=1000`)).json()) as { records: Upload[] }).records;
+    const delivered = async () =>
+      (
+        (await (await fetch(`${stack.emulator.url}/admin/telemetry?limit=1000`)).json()) as {
+          records: Upload[];
+        }
+      ).records;
     let uploads = await delivered();
-    while (new Set(uploads.flatMap((u) => u.body.records.map((r) => r.n))).size < acknowledged.length && performance.now() - t0 < 60_000) {
+    while (
+      new Set(uploads.flatMap((u) => u.body.records.map((r) => r.n))).size < acknowledged.length &&
+      performance.now() - t0 < 60_000
+    ) {
       await sleep(250);
       uploads = await delivered();
     }
     const drainMs = performance.now() - t0;
-    const stats = (await (await fetch(`${stack.emulator.url}/admin/stats`)).json()) as Record<string, unknown>;
+    const stats = (await (await fetch(`${stack.emulator.url}/admin/stats`)).json()) as Record<
+      string,
+      unknown
+    >;
     const numbers = uploads.flatMap((u) => u.body.records.map((r) => r.n));
     const keys = uploads.map((u) => u.idempotencyKey);
     report('telemetry-spool-sigkill', {

@@ -4,7 +4,11 @@ import type { ProxyMetrics } from './metrics';
 import type { PolicyStore } from './policy-store';
 
 /** The admin listener: `/metrics` (Prometheus), `/healthz` (alive), `/readyz` (a snapshot is loaded, and its age). */
-export function createAdminServer(metrics: ProxyMetrics, store: PolicyStore, draining: () => boolean): Server {
+export function createAdminServer(
+  metrics: ProxyMetrics,
+  store: PolicyStore,
+  draining: () => boolean,
+): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/metrics') {
@@ -20,7 +24,12 @@ export function createAdminServer(metrics: ProxyMetrics, store: PolicyStore, dra
     } else if (path === '/readyz') {
       const index = store.current;
       if (draining()) sendJson(res, 503, { error: 'unavailable', message: 'shutting down' });
-      else if (index) sendJson(res, 200, { status: 'ready', snapshotVersion: index.version, snapshotAgeSeconds: Math.round((Date.now() - index.generatedAt) / 1000) });
+      else if (index)
+        sendJson(res, 200, {
+          status: 'ready',
+          snapshotVersion: index.version,
+          snapshotAgeSeconds: Math.round((Date.now() - index.generatedAt) / 1000),
+        });
       else sendJson(res, 503, { error: 'unavailable', message: 'no policy snapshot loaded yet' });
     } else {
       sendError(res, new HttpError('not_found', 'no such route'));

@@ -27,7 +27,13 @@ describe('ksn-proxy device auth and limits', () => {
     proxy = await startTestProxy(sc, emu.url);
     const next = generateSigningKey('kid-2');
     const iat = Math.floor(Date.now() / 1000);
-    const newToken = signDeviceToken(importPrivateKey(next.privateKey), { kid: 'kid-2', sub: 'dev-7', grp: 'g1', iat, exp: iat + 600 });
+    const newToken = signDeviceToken(importPrivateKey(next.privateKey), {
+      kid: 'kid-2',
+      sub: 'dev-7',
+      grp: 'g1',
+      iat,
+      exp: iat + 600,
+    });
     expect((await lookup(proxy, newToken, [file(EICAR)])).status).toBe(401);
     const oldToken = sc.token();
     sc.publish((s) => (s.keys = [...s.keys, { kid: next.kid, publicKey: next.publicKey }]));
@@ -53,7 +59,9 @@ describe('ksn-proxy device auth and limits', () => {
     const u = new URL(proxy.endpointUrl);
     const t0 = Date.now();
     const reply = await new Promise<string>((resolve) => {
-      const socket = connect(Number(u.port), u.hostname, () => socket.write('POST /v1/lookup HTTP/1.1\r\nHost: proxy\r\n'));
+      const socket = connect(Number(u.port), u.hostname, () =>
+        socket.write('POST /v1/lookup HTTP/1.1\r\nHost: proxy\r\n'),
+      );
       let text = '';
       socket.on('data', (c: Buffer) => (text += c.toString()));
       socket.on('close', () => resolve(text));

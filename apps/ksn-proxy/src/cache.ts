@@ -213,7 +213,11 @@ const HEX_VALUE = new Int8Array(65536).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX_VALUE[97 + i] = HEX_VALUE[65 + i] = 10 + i;
 /** Character codes of one packed key per tag (SHA-256, SHA-1, MD5), reused: packing runs on every lookup. */
-const PACK_CODES = [new Array<number>(33).fill(1), new Array<number>(21).fill(2), new Array<number>(17).fill(3)] as const;
+const PACK_CODES = [
+  new Array<number>(33).fill(1),
+  new Array<number>(21).fill(2),
+  new Array<number>(17).fill(3),
+] as const;
 
 /** The tag (1 SHA-256, 2 SHA-1, 3 MD5) of a `kind:hex` key of the right length, else 0. */
 function hashTag(key: string): number {

@@ -39,9 +39,15 @@ export class ChangeFeed {
     let first = true;
     while (!this.stopped) {
       try {
-        const page = await this.upstream.changes(this.cursor, first ? 0 : this.waitSeconds, this.abort.signal);
+        const page = await this.upstream.changes(
+          this.cursor,
+          first ? 0 : this.waitSeconds,
+          this.abort.signal,
+        );
         if (page === undefined) {
-          this.log.warn('the upstream has no verdict-change feed; cached verdicts change only when they expire');
+          this.log.warn(
+            'the upstream has no verdict-change feed; cached verdicts change only when they expire',
+          );
           return;
         }
         // The first page is history from before this proxy cached anything: just take its cursor.
@@ -62,7 +68,13 @@ export class ChangeFeed {
     const entry = this.cache.peek(key);
     if (entry === undefined) return;
     if (entry.verdict !== verdict) this.insights.verdictChanged(key, entry.verdict, verdict, at);
-    this.cache.set(key, { verdict, category: category ?? entry.category, vendor: entry.vendor, certificate: entry.certificate, wireBytes: entry.wireBytes });
+    this.cache.set(key, {
+      verdict,
+      category: category ?? entry.category,
+      vendor: entry.vendor,
+      certificate: entry.certificate,
+      wireBytes: entry.wireBytes,
+    });
   }
 
   async stop(): Promise<void> {

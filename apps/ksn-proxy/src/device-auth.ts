@@ -29,7 +29,8 @@ export class DeviceAuthenticator {
 
   authenticate(req: IncomingMessage, index: PolicyIndex): Caller {
     const header = req.headers.authorization;
-    if (header === undefined || !header.startsWith('Bearer ')) throw new HttpError('unauthorized', 'Authorization: Bearer <device token> is required');
+    if (header === undefined || !header.startsWith('Bearer '))
+      throw new HttpError('unauthorized', 'Authorization: Bearer <device token> is required');
     const token = header.slice(7);
     const nowSeconds = Math.floor(Date.now() / 1000);
     let claims = this.verified.get(token);
@@ -42,7 +43,7 @@ export class DeviceAuthenticator {
     if (index.revoked.has(claims.sub)) throw new HttpError('device_revoked', 'this device has been revoked');
     const groupId = index.moved.get(claims.sub) ?? claims.grp;
     const policy = index.groups.get(groupId);
-    if (!policy) throw new HttpError('forbidden', 'the device\'s group no longer exists; enrol again');
+    if (!policy) throw new HttpError('forbidden', "the device's group no longer exists; enrol again");
     this.onSeen(claims.sub);
     return { deviceId: claims.sub, groupId, policy };
   }

@@ -13,17 +13,52 @@ import type { RunningProxy } from './server';
 function selfSigned(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert, key };
 }
 
-function httpsGet(url: string, opts: { ca: Buffer; cert?: Buffer; key?: Buffer; token: string }): Promise<{ status: number; body: string }> {
+function httpsGet(
+  url: string,
+  opts: { ca: Buffer; cert?: Buffer; key?: Buffer; token: string },
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', ca: opts.ca, cert: opts.cert, key: opts.key, headers: { authorization: `Bearer ${opts.token}` } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      url,
+      {
+        method: 'GET',
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        headers: { authorization: `Bearer ${opts.token}` },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -50,7 +85,10 @@ describe('ksn-proxy endpoint listener', () => {
     const proxy = await startTestProxy(sc, emu.url, { TLS_CERT_FILE: server.cert, TLS_KEY_FILE: server.key });
     proxies.push(proxy);
     expect(proxy.endpointUrl).toMatch(/^https:/);
-    const res = await httpsGet(`${proxy.endpointUrl}/v1/files/${EICAR}`, { ca: readFileSync(server.cert), token: sc.token() });
+    const res = await httpsGet(`${proxy.endpointUrl}/v1/files/${EICAR}`, {
+      ca: readFileSync(server.cert),
+      token: sc.token(),
+    });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ verdict: 'malicious', decision: 'block' });
   });
@@ -59,10 +97,19 @@ describe('ksn-proxy endpoint listener', () => {
     const dir = tempDir();
     const server = selfSigned(dir, 'proxy');
     const client = selfSigned(dir, 'device');
-    const proxy = await startTestProxy(sc, emu.url, { TLS_CERT_FILE: server.cert, TLS_KEY_FILE: server.key, TLS_CLIENT_CA_FILE: client.cert });
+    const proxy = await startTestProxy(sc, emu.url, {
+      TLS_CERT_FILE: server.cert,
+      TLS_KEY_FILE: server.key,
+      TLS_CLIENT_CA_FILE: client.cert,
+    });
     proxies.push(proxy);
     const ca = readFileSync(server.cert);
-    const ok = await httpsGet(`${proxy.endpointUrl}/v1/policy`, { ca, cert: readFileSync(client.cert), key: readFileSync(client.key), token: sc.token() });
+    const ok = await httpsGet(`${proxy.endpointUrl}/v1/policy`, {
+      ca,
+      cert: readFileSync(client.cert),
+      key: readFileSync(client.key),
+      token: sc.token(),
+    });
     expect(ok.status).toBe(200);
     await expect(httpsGet(`${proxy.endpointUrl}/v1/policy`, { ca, token: sc.token() })).rejects.toThrow();
   });
@@ -71,22 +118,40 @@ describe('ksn-proxy endpoint listener', () => {
     const central = await startTestProxy(sc, emu.url);
     proxies.push(central);
     const branchToken = sc.token('proxy-branch-1');
-    const branch = await startTestProxy(sc, central.endpointUrl, { UPSTREAM_API_KEY: branchToken, CHANGE_FEED_WAIT_SECONDS: '5' });
+    const branch = await startTestProxy(sc, central.endpointUrl, {
+      UPSTREAM_API_KEY: branchToken,
+      CHANGE_FEED_WAIT_SECONDS: '5',
+    });
     proxies.push(branch);
-    const other = await startTestProxy(sc, central.endpointUrl, { UPSTREAM_API_KEY: sc.token('proxy-branch-2') });
+    const other = await startTestProxy(sc, central.endpointUrl, {
+      UPSTREAM_API_KEY: sc.token('proxy-branch-2'),
+    });
     proxies.push(other);
     const token = sc.token();
 
     const first = (await (await lookup(branch, token, [file(EICAR.toUpperCase())])).json()) as LookupResponse;
-    expect(first.results[0]).toMatchObject({ key: `sha256:${EICAR}`, verdict: 'malicious', decision: 'block', source: 'upstream' });
+    expect(first.results[0]).toMatchObject({
+      key: `sha256:${EICAR}`,
+      verdict: 'malicious',
+      decision: 'block',
+      source: 'upstream',
+    });
     const again = (await (await lookup(other, token, [file(EICAR)])).json()) as LookupResponse;
     expect(again.results[0]).toMatchObject({ verdict: 'malicious', source: 'upstream' }); // upstream for `other`: central's cache
     expect(emu.asked(`sha256:${EICAR}`)).toBe(1);
 
     // Without the token, the central proxy refuses the branch's protocol.
-    const anon = await fetch(`${central.endpointUrl}/v1/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keys: [`sha256:${EICAR}`] }) });
+    const anon = await fetch(`${central.endpointUrl}/v1/lookup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ keys: [`sha256:${EICAR}`] }),
+    });
     expect(anon.status).toBe(401);
-    const badKey = await fetch(`${central.endpointUrl}/v1/lookup`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${branchToken}` }, body: JSON.stringify({ keys: ['sha256:NOTHEX'] }) });
+    const badKey = await fetch(`${central.endpointUrl}/v1/lookup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${branchToken}` },
+      body: JSON.stringify({ keys: ['sha256:NOTHEX'] }),
+    });
     expect(await badKey.json()).toMatchObject({ error: 'invalid_request', field: 'keys[0]' });
 
     // Telemetry goes branch → central → emulator, once, without any device's token.
@@ -96,7 +161,11 @@ describe('ksn-proxy endpoint listener', () => {
       body: JSON.stringify({ kind: 'statistics', records: [{ n: 1 }] }),
     });
     expect(sent.status).toBe(202);
-    const uploads = ((await (await fetch(`${emu.url}/admin/telemetry`)).json()) as { records: { headers: Record<string, string> }[] }).records;
+    const uploads = (
+      (await (await fetch(`${emu.url}/admin/telemetry`)).json()) as {
+        records: { headers: Record<string, string> }[];
+      }
+    ).records;
     expect(uploads).toHaveLength(1);
     expect(uploads[0]!.headers['authorization']).toBeUndefined();
 
@@ -115,7 +184,10 @@ describe('ksn-proxy endpoint listener', () => {
     proxies.push(central);
     const dataDir = tempDir();
     const short = sc.token('proxy-branch-3', 'g1', 3); // expires in 3 s: renewed after about 2
-    let branch = await startTestProxy(sc, central.endpointUrl, { UPSTREAM_API_KEY: short, DATA_DIR: dataDir });
+    let branch = await startTestProxy(sc, central.endpointUrl, {
+      UPSTREAM_API_KEY: short,
+      DATA_DIR: dataDir,
+    });
     proxies.push(branch);
     const token = sc.token();
     await until(() => sc.tokenRefreshes.length === 1, 4000);

@@ -55,7 +55,10 @@ export class Heartbeats {
         bodyTimeout: timeoutMs,
       });
       await res.body.dump();
-      if (res.statusCode !== 204) throw Object.assign(new Error(`security-center answered ${res.statusCode}`), { status: res.statusCode });
+      if (res.statusCode !== 204)
+        throw Object.assign(new Error(`security-center answered ${res.statusCode}`), {
+          status: res.statusCode,
+        });
     } catch (e) {
       // Put the counts back so nothing is lost.
       addCounters(live, sent);

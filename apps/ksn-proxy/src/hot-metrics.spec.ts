@@ -11,8 +11,19 @@ describe('hot-path metrics', () => {
     const hc = new HotCounter('t_requests_total', 'Requests', ['route', 'status'], hot);
     const hh = new HotHistogram('t_duration_seconds', 'Duration', ['route'], BUCKETS, hot);
     const hn = new HotCounter('t_bytes_total', 'Bytes', [], hot).child();
-    const rc = new Counter({ name: 't_requests_total', help: 'Requests', labelNames: ['route', 'status'], registers: [reference] });
-    const rh = new Histogram({ name: 't_duration_seconds', help: 'Duration', labelNames: ['route'], buckets: BUCKETS, registers: [reference] });
+    const rc = new Counter({
+      name: 't_requests_total',
+      help: 'Requests',
+      labelNames: ['route', 'status'],
+      registers: [reference],
+    });
+    const rh = new Histogram({
+      name: 't_duration_seconds',
+      help: 'Duration',
+      labelNames: ['route'],
+      buckets: BUCKETS,
+      registers: [reference],
+    });
     const rn = new Counter({ name: 't_bytes_total', help: 'Bytes', registers: [reference] });
     const updates: [string, string, number][] = [
       ['file', '200', 0.0004],
@@ -38,6 +49,8 @@ describe('hot-path metrics', () => {
   it('export an unlabelled counter at 0 before its first increment, like prom-client', async () => {
     const hot = new Registry();
     new HotCounter('t_saved_total', 'Saved', [], hot).child();
-    expect(await hot.metrics()).toBe('# HELP t_saved_total Saved\n# TYPE t_saved_total counter\nt_saved_total 0\n');
+    expect(await hot.metrics()).toBe(
+      '# HELP t_saved_total Saved\n# TYPE t_saved_total counter\nt_saved_total 0\n',
+    );
   });
 });

@@ -62,7 +62,13 @@ abstract class HotMetric<Child> {
   protected abstract values(): Exported['values'];
 
   get(): Promise<Exported> {
-    return Promise.resolve({ name: this.name, help: this.help, type: this.type, values: this.values(), aggregator: 'sum' });
+    return Promise.resolve({
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      values: this.values(),
+      aggregator: 'sum',
+    });
   }
 
   reset(): void {
@@ -146,7 +152,11 @@ export class HotHistogram extends HotMetric<HotHistogramChild> {
       let cumulative = 0;
       this.buckets.forEach((le, i) => {
         cumulative += child.counts[i]!;
-        out.push({ labels: { le: String(le), ...labels }, value: cumulative, metricName: `${this.name}_bucket` });
+        out.push({
+          labels: { le: String(le), ...labels },
+          value: cumulative,
+          metricName: `${this.name}_bucket`,
+        });
       });
       out.push({ labels: { le: '+Inf', ...labels }, value: child.count, metricName: `${this.name}_bucket` });
       out.push({ labels, value: child.sum, metricName: `${this.name}_sum` });

@@ -60,13 +60,19 @@ export class Insights {
   }
 
   verdictChanged(key: string, from: Verdict, to: Verdict, at: string): void {
-    if (key.length <= MAX_KEY_LENGTH && this.changes.length < MAX_CHANGES) this.changes.push({ key, from, to, at });
+    if (key.length <= MAX_KEY_LENGTH && this.changes.length < MAX_CHANGES)
+      this.changes.push({ key, from, to, at });
   }
 
   /** Takes everything gathered so far (empty arrays when nothing). */
   drain(): InsightsBatch {
     const batch: InsightsBatch = {
-      unknownObjects: [...this.unknown].map(([key, s]) => ({ key, deviceIds: [...s.devices], firstSeen: new Date(s.firstSeen).toISOString(), lastSeen: new Date(s.lastSeen).toISOString() })),
+      unknownObjects: [...this.unknown].map(([key, s]) => ({
+        key,
+        deviceIds: [...s.devices],
+        firstSeen: new Date(s.firstSeen).toISOString(),
+        lastSeen: new Date(s.lastSeen).toISOString(),
+      })),
       ruleHits: [...this.hits.values()],
       verdictChanges: this.changes,
       activeDevices: [...this.active],

@@ -37,16 +37,37 @@ export interface LookupDeps {
 /** The key of one requested item, or a 400 naming the field. Runs per item: nothing is built on the way to a key. */
 export function itemKey(item: LookupItem, index: number): string {
   if (item.type === 'url') {
-    if (item.url === undefined || item.sha256 !== undefined || item.sha1 !== undefined || item.md5 !== undefined) {
-      throw new HttpError('invalid_request', `items[${index}]: a url item carries exactly the field url`, `items[${index}].url`);
+    if (
+      item.url === undefined ||
+      item.sha256 !== undefined ||
+      item.sha1 !== undefined ||
+      item.md5 !== undefined
+    ) {
+      throw new HttpError(
+        'invalid_request',
+        `items[${index}]: a url item carries exactly the field url`,
+        `items[${index}].url`,
+      );
     }
     const key = urlKey(item.url);
-    if (key === undefined) throw new HttpError('invalid_request', `items[${index}].url is not an absolute http(s) URL`, `items[${index}].url`);
+    if (key === undefined)
+      throw new HttpError(
+        'invalid_request',
+        `items[${index}].url is not an absolute http(s) URL`,
+        `items[${index}].url`,
+      );
     return key;
   }
-  const given = (item.sha256 !== undefined ? 1 : 0) + (item.sha1 !== undefined ? 1 : 0) + (item.md5 !== undefined ? 1 : 0);
+  const given =
+    (item.sha256 !== undefined ? 1 : 0) +
+    (item.sha1 !== undefined ? 1 : 0) +
+    (item.md5 !== undefined ? 1 : 0);
   if (given !== 1 || item.url !== undefined) {
-    throw new HttpError('invalid_request', `items[${index}]: a file item carries exactly one of sha256, sha1, md5`, `items[${index}]`);
+    throw new HttpError(
+      'invalid_request',
+      `items[${index}]: a file item carries exactly one of sha256, sha1, md5`,
+      `items[${index}]`,
+    );
   }
   if (item.sha256 !== undefined) return hashKey('sha256', item.sha256);
   return item.sha1 !== undefined ? hashKey('sha1', item.sha1) : hashKey('md5', item.md5!);
@@ -55,7 +76,8 @@ export function itemKey(item: LookupItem, index: number): string {
 /** Validates a lookup body: the module and every item's key, in order. */
 export function parseLookup(body: unknown): { module: ModuleId; keys: string[] } {
   const parsed = validLookup.validate(body);
-  if (!parsed.ok) throw new HttpError('invalid_request', `${parsed.field || 'body'} ${parsed.message}`, parsed.field);
+  if (!parsed.ok)
+    throw new HttpError('invalid_request', `${parsed.field || 'body'} ${parsed.message}`, parsed.field);
   return { module: parsed.value.module, keys: parsed.value.items.map(itemKey) };
 }
 
@@ -65,9 +87,18 @@ export function parseLookup(body: unknown): { module: ModuleId; keys: string[] }
  * When no key needs the upstream (the hit path) the answer is returned at once,
  * not as a promise: a cached lookup costs no microtask turn.
  */
-export function lookup(deps: LookupDeps, caller: Caller, index: PolicyIndex, module: ModuleId, keys: string[]): LookupResult[] | Promise<LookupResult[]> {
+export function lookup(
+  deps: LookupDeps,
+  caller: Caller,
+  index: PolicyIndex,
+  module: ModuleId,
+  keys: string[],
+): LookupResult[] | Promise<LookupResult[]> {
   if (!cloudAllowed(caller.policy, module)) {
-    throw new HttpError('cloud_disabled_for_module', `cloud lookups are off for ${module} in this device's policy`);
+    throw new HttpError(
+      'cloud_disabled_for_module',
+      `cloud lookups are off for ${module} in this device's policy`,
+    );
   }
   const now = Date.now();
   const results = new Array<LookupResult>(keys.length);
@@ -78,7 +109,14 @@ export function lookup(deps: LookupDeps, caller: Caller, index: PolicyIndex, mod
     const override = index.override(key, now);
     const entry = deps.cache.get(key);
     if (override !== undefined) {
-      results[i] = answer(key, entry, caller, override, 'override', entry ? VerdictCache.remaining(entry, now) : 0);
+      results[i] = answer(
+        key,
+        entry,
+        caller,
+        override,
+        'override',
+        entry ? VerdictCache.remaining(entry, now) : 0,
+      );
     } else if (entry !== undefined && entry.freshUntil > now) {
       results[i] = answer(key, entry, caller, undefined, 'cache', VerdictCache.remaining(entry, now));
       deps.counters.cacheHits++;
@@ -92,25 +130,40 @@ export function lookup(deps: LookupDeps, caller: Caller, index: PolicyIndex, mod
     deps.metrics.bytesSaved.inc(bytesSaved);
   }
   if (misses.length > 0 && deps.upstream.enabled) {
-    return resolveMisses(deps, caller, keys, misses, results).then(() => answered(deps, caller, module, results, now));
+    return resolveMisses(deps, caller, keys, misses, results).then(() =>
+      answered(deps, caller, module, results, now),
+    );
   }
   if (misses.length > 0) answerPrivately(deps, caller, keys, misses, results);
   return answered(deps, caller, module, results, now);
 }
 
 /** Counts a complete answer (lookups, items by source and verdict, unknowns, rule hits) and returns it. */
-function answered(deps: LookupDeps, caller: Caller, module: ModuleId, results: LookupResult[], now: number): LookupResult[] {
+function answered(
+  deps: LookupDeps,
+  caller: Caller,
+  module: ModuleId,
+  results: LookupResult[],
+  now: number,
+): LookupResult[] {
   deps.counters.lookups += results.length;
   for (const r of results) {
     deps.metrics.lookupItems.child(module, r.source, r.verdict).inc();
     if (r.verdict === 'unknown') deps.insights.unknownAnswered(r.key, caller.deviceId, now);
-    if (r.reason !== undefined && r.reason.startsWith('rule:')) deps.insights.ruleHit(caller.groupId, r.reason.slice(5));
+    if (r.reason !== undefined && r.reason.startsWith('rule:'))
+      deps.insights.ruleHit(caller.groupId, r.reason.slice(5));
   }
   return results;
 }
 
 /** Private mode (no upstream): a stale entry if there is one, else `unknown`; nothing is asked. */
-function answerPrivately(deps: LookupDeps, caller: Caller, keys: string[], misses: number[], results: LookupResult[]): void {
+function answerPrivately(
+  deps: LookupDeps,
+  caller: Caller,
+  keys: string[],
+  misses: number[],
+  results: LookupResult[],
+): void {
   for (const i of misses) {
     const key = keys[i]!;
     const stale = deps.cache.get(key);
@@ -125,7 +178,13 @@ function answerPrivately(deps: LookupDeps, caller: Caller, keys: string[], misse
   }
 }
 
-async function resolveMisses(deps: LookupDeps, caller: Caller, keys: string[], misses: number[], results: LookupResult[]): Promise<void> {
+async function resolveMisses(
+  deps: LookupDeps,
+  caller: Caller,
+  keys: string[],
+  misses: number[],
+  results: LookupResult[],
+): Promise<void> {
   // Admission control: new upstream questions beyond the cap get a fast 503 (coalesced ones cost nothing).
   let fresh = 0;
   for (const i of misses) if (!deps.upstream.isPending(keys[i]!)) fresh++;
@@ -152,11 +211,19 @@ async function resolveMisses(deps: LookupDeps, caller: Caller, keys: string[], m
     deps.counters.upstreamErrors++;
     switch (failure.kind) {
       case 'timeout':
-        throw new HttpError('upstream_timeout', 'the upstream cloud did not answer in time and nothing is cached');
+        throw new HttpError(
+          'upstream_timeout',
+          'the upstream cloud did not answer in time and nothing is cached',
+        );
       case 'quota':
         throw quotaExhausted(deps.upstream.quota.waitSeconds());
       case 'open':
-        throw new HttpError('upstream_error', 'the upstream cloud is failing (circuit open) and nothing is cached', undefined, { 'retry-after': '5' });
+        throw new HttpError(
+          'upstream_error',
+          'the upstream cloud is failing (circuit open) and nothing is cached',
+          undefined,
+          { 'retry-after': '5' },
+        );
       case 'error':
         throw new HttpError('upstream_error', 'the upstream cloud failed and nothing is cached');
     }
@@ -165,8 +232,21 @@ async function resolveMisses(deps: LookupDeps, caller: Caller, keys: string[], m
 
 function fromUpstream(v: UpstreamVerdict): Omit<CachedVerdict, 'freshUntil'> {
   // Roughly what asking for this key cost on the wire: the key in the request, the result in the answer.
-  const wireBytes = v.key.length + 3 + 40 + v.verdict.length + (v.category?.length ?? 0) + (v.vendor?.length ?? 0) + (v.certificate?.length ?? 0);
-  return { verdict: v.verdict, category: v.category, vendor: v.vendor, certificate: v.certificate, wireBytes };
+  const wireBytes =
+    v.key.length +
+    3 +
+    40 +
+    v.verdict.length +
+    (v.category?.length ?? 0) +
+    (v.vendor?.length ?? 0) +
+    (v.certificate?.length ?? 0);
+  return {
+    verdict: v.verdict,
+    category: v.category,
+    vendor: v.vendor,
+    certificate: v.certificate,
+    wireBytes,
+  };
 }
 
 function answer(

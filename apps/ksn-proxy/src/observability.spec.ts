@@ -16,7 +16,15 @@ describe('ksn-proxy observability', () => {
     rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
     await lookup(rig.proxy, rig.token, [file(hex(1))]);
     const text = await (await fetch(`${rig.proxy.adminUrl}/metrics`)).text();
-    for (const name of ['ksn_proxy_circuit_state 0', 'ksn_proxy_upstream_quota_tokens -1', 'ksn_proxy_upstream_quota_throttled_total 0', 'ksn_proxy_spool_bytes 0', 'ksn_proxy_spool_records 0', 'ksn_proxy_spool_dropped_total 0', 'ksn_proxy_telemetry_total{outcome="spooled"} 0']) {
+    for (const name of [
+      'ksn_proxy_circuit_state 0',
+      'ksn_proxy_upstream_quota_tokens -1',
+      'ksn_proxy_upstream_quota_throttled_total 0',
+      'ksn_proxy_spool_bytes 0',
+      'ksn_proxy_spool_records 0',
+      'ksn_proxy_spool_dropped_total 0',
+      'ksn_proxy_telemetry_total{outcome="spooled"} 0',
+    ]) {
       expect(text).toContain(name);
     }
     if (!existsSync(PROMTOOL) && process.env['KSN_REQUIRE_PROMTOOL'] !== '1') {
@@ -31,7 +39,12 @@ describe('ksn-proxy observability', () => {
 
   it('says how long ago security-center last answered: small while it answers, growing once it is gone', async () => {
     rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
-    const syncAge = async () => Number(/^ksn_proxy_policy_sync_age_seconds (\S+)$/m.exec(await (await fetch(`${rig.proxy!.adminUrl}/metrics`)).text())?.[1]);
+    const syncAge = async () =>
+      Number(
+        /^ksn_proxy_policy_sync_age_seconds (\S+)$/m.exec(
+          await (await fetch(`${rig.proxy!.adminUrl}/metrics`)).text(),
+        )?.[1],
+      );
     await new Promise((r) => setTimeout(r, 300));
     expect(await syncAge()).toBeLessThan(1);
     await rig.sc.close();
@@ -61,7 +74,9 @@ describe('ksn-proxy observability', () => {
       };
     });
     rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
-    const res = (await (await lookup(rig.proxy, rig.token, [file(ruled), file(tested), file(hex(4))])).json()) as LookupResponse;
+    const res = (await (
+      await lookup(rig.proxy, rig.token, [file(ruled), file(tested), file(hex(4))])
+    ).json()) as LookupResponse;
     expect(res.results.map((r) => [r.decision, r.reason])).toEqual([
       ['block', 'rule:r-block'],
       ['audit', 'rule:r-test'],
@@ -69,10 +84,20 @@ describe('ksn-proxy observability', () => {
     ]);
     await lookup(rig.proxy, rig.sc.token('dev-2'), [file(ruled), file(hex(4))]);
     await rig.proxy.heartbeats.beat();
-    const beat = rig.sc.heartbeats.at(-1) as { unknownObjects: { key: string; deviceIds: string[] }[]; ruleHits: { groupId: string; ruleId: string; hits: number }[] };
-    expect(beat.unknownObjects).toEqual([expect.objectContaining({ key: `sha256:${hex(4)}`, deviceIds: ['dev-1', 'dev-2'] })]);
+    const beat = rig.sc.heartbeats.at(-1) as {
+      unknownObjects: { key: string; deviceIds: string[] }[];
+      ruleHits: { groupId: string; ruleId: string; hits: number }[];
+    };
+    expect(beat.unknownObjects).toEqual([
+      expect.objectContaining({ key: `sha256:${hex(4)}`, deviceIds: ['dev-1', 'dev-2'] }),
+    ]);
     expect((beat as unknown as { activeDevices: string[] }).activeDevices).toEqual(['dev-1', 'dev-2']);
-    expect(beat.ruleHits).toEqual(expect.arrayContaining([{ groupId: 'g1', ruleId: 'r-block', hits: 2 }, { groupId: 'g1', ruleId: 'r-test', hits: 1 }]));
+    expect(beat.ruleHits).toEqual(
+      expect.arrayContaining([
+        { groupId: 'g1', ruleId: 'r-block', hits: 2 },
+        { groupId: 'g1', ruleId: 'r-test', hits: 1 },
+      ]),
+    );
   });
 
   it('keeps what a failed heartbeat carried and sends it merged with the next one', async () => {
@@ -84,7 +109,11 @@ describe('ksn-proxy observability', () => {
     await lookup(rig.proxy, rig.sc.token('dev-9'), [file(hex(5))]);
     rig.sc.down = false;
     await rig.proxy.heartbeats.beat();
-    const beat = rig.sc.heartbeats.at(-1) as { counters: { lookups: number }; unknownObjects: { deviceIds: string[] }[]; traffic: { kind: string; items: number }[] };
+    const beat = rig.sc.heartbeats.at(-1) as {
+      counters: { lookups: number };
+      unknownObjects: { deviceIds: string[] }[];
+      traffic: { kind: string; items: number }[];
+    };
     expect(beat.counters.lookups).toBe(2);
     expect(beat.unknownObjects[0]!.deviceIds.sort()).toEqual(['dev-1', 'dev-9']);
     expect(beat.traffic).toContainEqual(expect.objectContaining({ kind: 'lookup', items: 1 }));
@@ -112,19 +141,37 @@ describe('ksn-proxy observability', () => {
 describe(TrafficLog.name, () => {
   it('writes JSON lines and rotates by size, keeping a few files', async () => {
     const dir = tempDir();
-    const log = new TrafficLog({ dataDir: dir, maxBytes: 1024, files: 2, log: createLogger('t', { write: () => undefined }) });
+    const log = new TrafficLog({
+      dataDir: dir,
+      maxBytes: 1024,
+      files: 2,
+      log: createLogger('t', { write: () => undefined }),
+    });
     for (let round = 0; round < 6; round++) {
       for (let i = 0; i < 10; i++) log.record('lookup', i, 100, 200, Date.UTC(2026, 0, 1, 0, round));
       await log.flush();
     }
     const current = readFileSync(log.file, 'utf8').trim().split('\n');
-    expect(JSON.parse(current[0]!)).toEqual({ time: expect.any(String) as string, kind: 'lookup', items: 0, bytesSent: 100, bytesReceived: 200 });
+    expect(JSON.parse(current[0]!)).toEqual({
+      time: expect.any(String) as string,
+      kind: 'lookup',
+      items: 0,
+      bytesSent: 100,
+      bytesReceived: 200,
+    });
     expect(existsSync(`${log.file}.1`)).toBe(true);
     expect(existsSync(`${log.file}.2`)).toBe(true);
     expect(existsSync(`${log.file}.3`)).toBe(false);
     const rows = log.drain();
     expect(rows).toHaveLength(6);
-    expect(rows[0]).toEqual({ minute: '2026-01-01T00:00:00.000Z', kind: 'lookup', requests: 10, items: 45, bytesSent: 1000, bytesReceived: 2000 });
+    expect(rows[0]).toEqual({
+      minute: '2026-01-01T00:00:00.000Z',
+      kind: 'lookup',
+      requests: 10,
+      items: 45,
+      bytesSent: 1000,
+      bytesReceived: 2000,
+    });
     await log.close();
   });
 });

@@ -23,7 +23,12 @@ export class PolicyIndex {
     this.keys = new Map(snapshot.keys.map((k) => [k.kid, importPublicKey(k.publicKey)]));
     this.revoked = new Set(snapshot.revoked.map((r) => r.deviceId));
     this.moved = new Map(snapshot.moved.map((m) => [m.deviceId, m.groupId]));
-    this.overrides = new Map(snapshot.overrides.map((o) => [o.key, { action: o.action, expiresAt: o.expiresAt ? Date.parse(o.expiresAt) : Infinity }]));
+    this.overrides = new Map(
+      snapshot.overrides.map((o) => [
+        o.key,
+        { action: o.action, expiresAt: o.expiresAt ? Date.parse(o.expiresAt) : Infinity },
+      ]),
+    );
     this.generatedAt = Date.parse(snapshot.generatedAt);
   }
 
@@ -76,14 +81,16 @@ export class PolicyStore {
     for (const file of [this.file, `${this.file}.prev`]) {
       try {
         const envelope = JSON.parse(await readFile(file, 'utf8')) as { sha256: string; body: string };
-        if (createHash('sha256').update(envelope.body).digest('hex') !== envelope.sha256) throw new Error('checksum mismatch');
+        if (createHash('sha256').update(envelope.body).digest('hex') !== envelope.sha256)
+          throw new Error('checksum mismatch');
         const parsed = validSnapshot.validate(JSON.parse(envelope.body));
         if (!parsed.ok) throw new Error(`invalid at ${parsed.field}`);
         this.apply(parsed.value, false);
         this.opts.log.info('loaded persisted snapshot', { file, version: parsed.value.version });
         return;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.log.warn('ignoring unusable snapshot file', { file, error: (e as Error).message });
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+          this.opts.log.warn('ignoring unusable snapshot file', { file, error: (e as Error).message });
       }
     }
   }
@@ -97,7 +104,10 @@ export class PolicyStore {
         backoff = 500;
       } catch (e) {
         if (this.stopped) return;
-        this.opts.log.warn('snapshot pull failed; serving with the last good snapshot', { error: (e as Error).message, version: this.current?.version ?? 0 });
+        this.opts.log.warn('snapshot pull failed; serving with the last good snapshot', {
+          error: (e as Error).message,
+          version: this.current?.version ?? 0,
+        });
         await sleep(backoff, this.abort.signal);
         backoff = Math.min(backoff * 2, 10_000);
       }
@@ -106,7 +116,10 @@ export class PolicyStore {
 
   async pullOnce(waitSeconds: number): Promise<boolean> {
     const res = await request(`${this.opts.securityCenterUrl}/api/v1/proxy/snapshot?wait=${waitSeconds}`, {
-      headers: { authorization: `Bearer ${this.opts.apiKey}`, ...(this.etag && this.current && { 'if-none-match': this.etag }) },
+      headers: {
+        authorization: `Bearer ${this.opts.apiKey}`,
+        ...(this.etag && this.current && { 'if-none-match': this.etag }),
+      },
       signal: this.abort.signal,
       headersTimeout: (waitSeconds + 15) * 1000,
       bodyTimeout: 30_000,
@@ -116,7 +129,8 @@ export class PolicyStore {
       this.lastContact = Date.now();
       return false;
     }
-    if (res.statusCode !== 200) throw new Error(`security-center answered ${res.statusCode}: ${body.slice(0, 200)}`);
+    if (res.statusCode !== 200)
+      throw new Error(`security-center answered ${res.statusCode}: ${body.slice(0, 200)}`);
     const parsed = validSnapshot.validate(JSON.parse(body));
     if (!parsed.ok) throw new Error(`snapshot invalid at ${parsed.field}: ${parsed.message}`);
     this.lastContact = Date.now();
@@ -132,7 +146,8 @@ export class PolicyStore {
     const index = new PolicyIndex(snapshot);
     this.current = index;
     this.etag ??= `"v${snapshot.version}"`;
-    if (announce) this.opts.log.info('applied snapshot', { version: snapshot.version, groups: snapshot.groups.length });
+    if (announce)
+      this.opts.log.info('applied snapshot', { version: snapshot.version, groups: snapshot.groups.length });
     for (const fn of this.listeners) fn(index);
   }
 
@@ -158,9 +173,13 @@ export class PolicyStore {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

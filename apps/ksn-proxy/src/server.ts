@@ -1,5 +1,14 @@
 import { MODULE_IDS, zeroCounters, type ModuleId, type Verdict } from '@ksn/contracts';
-import { createLogger, HttpError, listen, readJson, sendError, sendJson, serverUrl, type Logger } from '@ksn/service-kit';
+import {
+  createLogger,
+  HttpError,
+  listen,
+  readJson,
+  sendError,
+  sendJson,
+  serverUrl,
+  type Logger,
+} from '@ksn/service-kit';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -51,13 +60,26 @@ type Route = 'lookup' | 'file' | 'policy' | 'telemetry' | 'token' | 'changes' | 
  * the admin listener, the snapshot puller, the change feed, the telemetry
  * spool and heartbeats.
  */
-export async function startProxy(config: Config, log: Logger = createLogger('ksn-proxy', { level: config.LOG_LEVEL as 'info' })): Promise<RunningProxy> {
+export async function startProxy(
+  config: Config,
+  log: Logger = createLogger('ksn-proxy', { level: config.LOG_LEVEL as 'info' }),
+): Promise<RunningProxy> {
   const instanceId = randomUUID();
   const startedAt = Date.now();
-  const store = new PolicyStore({ securityCenterUrl: config.SECURITY_CENTER_URL, apiKey: config.PROXY_API_KEY, dataDir: config.DATA_DIR, log });
+  const store = new PolicyStore({
+    securityCenterUrl: config.SECURITY_CENTER_URL,
+    apiKey: config.PROXY_API_KEY,
+    dataDir: config.DATA_DIR,
+    log,
+  });
   const counters = zeroCounters();
   const insights = new Insights();
-  const traffic = new TrafficLog({ dataDir: config.DATA_DIR, maxBytes: config.TRAFFIC_LOG_MAX_BYTES, files: config.TRAFFIC_LOG_FILES, log });
+  const traffic = new TrafficLog({
+    dataDir: config.DATA_DIR,
+    maxBytes: config.TRAFFIC_LOG_MAX_BYTES,
+    files: config.TRAFFIC_LOG_FILES,
+    log,
+  });
   const metrics: ProxyMetrics = new ProxyMetrics({
     cacheEntries: () => cache.size,
     snapshotVersion: () => store.current?.version ?? 0,
@@ -75,7 +97,15 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     adware: config.TTL_ADWARE_SECONDS,
     unknown: config.TTL_UNKNOWN_SECONDS,
   };
-  const cache = new VerdictCache({ maxEntries: config.CACHE_MAX_ENTRIES, maxBytes: config.CACHE_MAX_BYTES, ttl, staleWindow: config.STALE_WINDOW_SECONDS, admission: config.CACHE_ADMISSION, onEvict: () => metrics.cacheEvictions.inc(), onReject: () => metrics.cacheRejections.inc() });
+  const cache = new VerdictCache({
+    maxEntries: config.CACHE_MAX_ENTRIES,
+    maxBytes: config.CACHE_MAX_BYTES,
+    ttl,
+    staleWindow: config.STALE_WINDOW_SECONDS,
+    admission: config.CACHE_ADMISSION,
+    onEvict: () => metrics.cacheEvictions.inc(),
+    onReject: () => metrics.cacheRejections.inc(),
+  });
   const upstream = new Upstream(
     {
       url: config.KSN_UPSTREAM_URL,
@@ -99,10 +129,28 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
       if (ok) changeFeed.start();
     },
   );
-  const credential = new UpstreamCredential({ url: config.KSN_UPSTREAM_URL, token: config.UPSTREAM_API_KEY, dataDir: config.DATA_DIR, timeoutMs: config.UPSTREAM_TIMEOUT_MS, log });
-  const deps: LookupDeps = { cache, upstream, metrics, counters, insights, maxPendingKeys: config.UPSTREAM_MAX_PENDING_KEYS, unknownTtl: config.TTL_UNKNOWN_SECONDS };
+  const credential = new UpstreamCredential({
+    url: config.KSN_UPSTREAM_URL,
+    token: config.UPSTREAM_API_KEY,
+    dataDir: config.DATA_DIR,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    log,
+  });
+  const deps: LookupDeps = {
+    cache,
+    upstream,
+    metrics,
+    counters,
+    insights,
+    maxPendingKeys: config.UPSTREAM_MAX_PENDING_KEYS,
+    unknownTtl: config.TTL_UNKNOWN_SECONDS,
+  };
   // Where permitted telemetry goes: streamed now (forwarder) or later from the disk spool.
-  const telemetryTarget = { url: config.KSN_UPSTREAM_URL, token: config.UPSTREAM_API_KEY, timeoutMs: config.UPSTREAM_TIMEOUT_MS };
+  const telemetryTarget = {
+    url: config.KSN_UPSTREAM_URL,
+    token: config.UPSTREAM_API_KEY,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  };
   const spool = new TelemetrySpool({
     dir: join(config.DATA_DIR, 'spool'),
     maxBytes: config.SPOOL_MAX_BYTES,
@@ -118,10 +166,25 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     telemetryTarget.token = token;
   });
   await credential.start();
-  const telemetryDeps: TelemetryDeps = { upstream, forwarder, spool, metrics, counters, traffic, maxBodyBytes: config.MAX_BODY_BYTES, log };
+  const telemetryDeps: TelemetryDeps = {
+    upstream,
+    forwarder,
+    spool,
+    metrics,
+    counters,
+    traffic,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    log,
+  };
   const auth = new DeviceAuthenticator((deviceId) => insights.deviceSeen(deviceId));
   store.onChange(() => auth.reset());
-  const changeFeed: ChangeFeed = new ChangeFeed(upstream, cache, insights, config.CHANGE_FEED_WAIT_SECONDS, log);
+  const changeFeed: ChangeFeed = new ChangeFeed(
+    upstream,
+    cache,
+    insights,
+    config.CHANGE_FEED_WAIT_SECONDS,
+    log,
+  );
 
   await store.loadFromDisk();
   const pulling = store.run();
@@ -145,7 +208,11 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
           ...timeouts,
           cert: readFileSync(config.TLS_CERT_FILE),
           key: readFileSync(config.TLS_KEY_FILE),
-          ...(config.TLS_CLIENT_CA_FILE && { ca: readFileSync(config.TLS_CLIENT_CA_FILE), requestCert: true, rejectUnauthorized: true }),
+          ...(config.TLS_CLIENT_CA_FILE && {
+            ca: readFileSync(config.TLS_CLIENT_CA_FILE),
+            requestCert: true,
+            rejectUnauthorized: true,
+          }),
         },
         onRequest,
       )
@@ -155,7 +222,9 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
   // request instead of dropping the socket, so a client learns why.
   endpoint.on('connect', (_req: IncomingMessage, socket: import('node:stream').Duplex) => {
     const body = '{"error":"invalid_request","message":"only origin-form requests to this API are accepted"}';
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
   let draining = false;
 
@@ -173,12 +242,17 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
       const path = q < 0 ? url : url.slice(0, q);
       if (path === '/v1/lookup') {
         route = 'lookup';
-        if (req.method !== 'POST') throw new HttpError('method_not_allowed', 'use POST', undefined, { allow: 'POST' });
+        if (req.method !== 'POST')
+          throw new HttpError('method_not_allowed', 'use POST', undefined, { allow: 'POST' });
         const index = requireSnapshot();
         const caller = auth.authenticate(req, index);
         const body = await readJson(req, config.MAX_BODY_BYTES);
         if (isTierLookup(body)) {
-          if (caller.policy.ksn.participation === 'off') throw new HttpError('cloud_disabled_for_module', 'KSN is off in the policy of this token\'s group');
+          if (caller.policy.ksn.participation === 'off')
+            throw new HttpError(
+              'cloud_disabled_for_module',
+              "KSN is off in the policy of this token's group",
+            );
           sendJson(res, 200, { results: await tierLookup(deps, parseTierLookup(body)) });
         } else {
           const { module, keys } = parseLookup(body);
@@ -187,35 +261,54 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
         }
       } else if (path.startsWith('/v1/files/')) {
         route = 'file';
-        if (req.method !== 'GET') throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
+        if (req.method !== 'GET')
+          throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
         const index = requireSnapshot();
         const caller = auth.authenticate(req, index);
         // Hashes are hex: nothing to percent-decode, and anything else is a 400.
         const key = fileKey(path.slice('/v1/files/'.length));
         const module = moduleParam(q < 0 ? '' : url.slice(q + 1)) ?? 'file-threat-protection';
-        if (!(MODULE_IDS as readonly string[]).includes(module)) throw new HttpError('invalid_request', 'module is not a known module id', 'module');
+        if (!(MODULE_IDS as readonly string[]).includes(module))
+          throw new HttpError('invalid_request', 'module is not a known module id', 'module');
         // A cache hit is answered synchronously (no await, no microtask turn): the hot path.
         const results = lookup(deps, caller, index, module as ModuleId, [key]);
         sendJson(res, 200, (results instanceof Promise ? await results : results)[0]);
       } else if (path === '/v1/policy') {
         route = 'policy';
-        if (req.method !== 'GET') throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
+        if (req.method !== 'GET')
+          throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
         const index = requireSnapshot();
         const caller = auth.authenticate(req, index);
-        sendJson(res, 200, { deviceId: caller.deviceId, groupId: caller.groupId, snapshotVersion: index.version, policy: caller.policy });
+        sendJson(res, 200, {
+          deviceId: caller.deviceId,
+          groupId: caller.groupId,
+          snapshotVersion: index.version,
+          policy: caller.policy,
+        });
       } else if (path === '/v1/telemetry') {
         route = 'telemetry';
-        if (req.method !== 'POST') throw new HttpError('method_not_allowed', 'use POST', undefined, { allow: 'POST' });
+        if (req.method !== 'POST')
+          throw new HttpError('method_not_allowed', 'use POST', undefined, { allow: 'POST' });
         const caller = auth.authenticate(req, requireSnapshot());
         await handleTelemetry(telemetryDeps, caller, req, res);
       } else if (path === '/v1/token/refresh') {
         route = 'token';
-        if (req.method !== 'POST') throw new HttpError('method_not_allowed', 'use POST', undefined, { allow: 'POST' });
-        await handleTokenRefresh({ securityCenterUrl: config.SECURITY_CENTER_URL, apiKey: config.PROXY_API_KEY, maxBodyBytes: config.MAX_BODY_BYTES }, req, res);
+        if (req.method !== 'POST')
+          throw new HttpError('method_not_allowed', 'use POST', undefined, { allow: 'POST' });
+        await handleTokenRefresh(
+          {
+            securityCenterUrl: config.SECURITY_CENTER_URL,
+            apiKey: config.PROXY_API_KEY,
+            maxBodyBytes: config.MAX_BODY_BYTES,
+          },
+          req,
+          res,
+        );
       } else if (path === '/v1/changes') {
         // Tiering: a branch proxy follows the change feed through this one.
         route = 'changes';
-        if (req.method !== 'GET') throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
+        if (req.method !== 'GET')
+          throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
         auth.authenticate(req, requireSnapshot());
         await relayChanges(new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), res);
       } else {
@@ -236,7 +329,13 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
 
   function requireSnapshot(): PolicyIndex {
     const index = store.current;
-    if (!index) throw new HttpError('unavailable', 'no policy snapshot yet: security-center has not been reached', undefined, { 'retry-after': '5' });
+    if (!index)
+      throw new HttpError(
+        'unavailable',
+        'no policy snapshot yet: security-center has not been reached',
+        undefined,
+        { 'retry-after': '5' },
+      );
     return index;
   }
 
@@ -244,8 +343,10 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     if (!upstream.enabled) throw new HttpError('not_found', 'private mode: no upstream change feed');
     const since = query.get('since') ?? '';
     const wait = Number(query.get('wait') ?? '0');
-    if (!/^\d{0,15}$/.test(since)) throw new HttpError('invalid_request', 'since must be a cursor from this feed', 'since');
-    if (!Number.isInteger(wait) || wait < 0 || wait > 60) throw new HttpError('invalid_request', 'wait must be 0 to 60 seconds', 'wait');
+    if (!/^\d{0,15}$/.test(since))
+      throw new HttpError('invalid_request', 'since must be a cursor from this feed', 'since');
+    if (!Number.isInteger(wait) || wait < 0 || wait > 60)
+      throw new HttpError('invalid_request', 'wait must be 0 to 60 seconds', 'wait');
     const abort = new AbortController();
     res.on('close', () => abort.abort());
     try {
@@ -271,7 +372,12 @@ export async function startProxy(config: Config, log: Logger = createLogger('ksn
     counters,
     insights,
     traffic,
-    describe: () => ({ instanceId, version: VERSION, snapshotVersion: store.current?.version ?? 0, cacheEntries: cache.size }),
+    describe: () => ({
+      instanceId,
+      version: VERSION,
+      snapshotVersion: store.current?.version ?? 0,
+      cacheEntries: cache.size,
+    }),
     log,
   });
   heartbeats.start();

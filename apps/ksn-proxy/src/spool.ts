@@ -66,7 +66,11 @@ export class TelemetrySpool {
       this.totalBytes += size;
       this.seq = Math.max(this.seq, Number(m[1]));
     }
-    if (this.records.length > 0) this.opts.log.info('telemetry spool holds undelivered records', { records: this.records.length, bytes: this.totalBytes });
+    if (this.records.length > 0)
+      this.opts.log.info('telemetry spool holds undelivered records', {
+        records: this.records.length,
+        bytes: this.totalBytes,
+      });
   }
 
   /** Durably stores one submission; resolves only once it is on disk. */

@@ -5,22 +5,43 @@
  * stripped of hop-by-hop headers and of the device's identity.
  */
 import { createProxyServer } from 'http-proxy';
-import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  Agent as HttpAgent,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus the legacy Proxy-Connection: they belong to one connection. */
-export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate'];
+export const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+];
 /** The device's identity stays inside the network. */
 const DEVICE_IDENTITY = ['authorization', 'cookie', 'x-device-id', 'x-forwarded-for', 'forwarded', 'expect'];
 
 /** Headers without the hop-by-hop ones, including every header the Connection header names. */
-export function stripHopByHop(headers: IncomingHttpHeaders, alsoDrop: readonly string[] = []): IncomingHttpHeaders {
+export function stripHopByHop(
+  headers: IncomingHttpHeaders,
+  alsoDrop: readonly string[] = [],
+): IncomingHttpHeaders {
   const drop = new Set([...HOP_BY_HOP, ...alsoDrop]);
   const connection = headers['connection'];
-  if (typeof connection === 'string') for (const name of connection.split(',')) drop.add(name.trim().toLowerCase());
+  if (typeof connection === 'string')
+    for (const name of connection.split(',')) drop.add(name.trim().toLowerCase());
   const out: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) if (!drop.has(name) && value !== undefined) out[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (!drop.has(name) && value !== undefined) out[name] = value;
   return out;
 }
 
@@ -47,8 +68,16 @@ export class TelemetryForwarder {
 
   constructor(private readonly opts: ForwarderOptions) {
     this.target = `${opts.url}/v1/telemetry`;
-    this.agent = opts.url.startsWith('https:') ? new HttpsAgent({ keepAlive: true, maxSockets: 16 }) : new HttpAgent({ keepAlive: true, maxSockets: 16 });
-    this.proxy = createProxyServer({ selfHandleResponse: true, ignorePath: true, changeOrigin: true, xfwd: false, agent: this.agent });
+    this.agent = opts.url.startsWith('https:')
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 16 })
+      : new HttpAgent({ keepAlive: true, maxSockets: 16 });
+    this.proxy = createProxyServer({
+      selfHandleResponse: true,
+      ignorePath: true,
+      changeOrigin: true,
+      xfwd: false,
+      agent: this.agent,
+    });
     // Errors arrive through the per-call callback; this keeps an unexpected one from crashing the process.
     this.proxy.on('error', () => undefined);
     this.proxy.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage) => {
@@ -63,7 +92,12 @@ export class TelemetryForwarder {
    * Sends `body` (already read and validated) upstream with `idempotencyKey`, and
    * passes the upstream's answer on to `res` when it has one worth passing.
    */
-  forward(req: IncomingMessage, res: ServerResponse, body: Buffer, idempotencyKey: string): Promise<ForwardOutcome> {
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    idempotencyKey: string,
+  ): Promise<ForwardOutcome> {
     const headers = stripHopByHop(req.headers, DEVICE_IDENTITY);
     headers['content-length'] = String(body.length);
     headers['idempotency-key'] = idempotencyKey;
@@ -92,15 +126,20 @@ export class TelemetryForwarder {
         res.writeHead(status, stripHopByHop(proxyRes.headers) as OutgoingHttpHeaders);
         proxyRes.pipe(res);
       });
-      this.proxy.web(req, res, { target: this.target, buffer: Readable.from([body]), proxyTimeout: this.opts.timeoutMs }, (err) => {
-        this.pending.delete(req);
-        // Failed mid-answer: the device's response cannot be completed honestly.
-        if (res.headersSent) {
-          res.destroy();
-          settle({ kind: 'answered', status: res.statusCode, bytesReceived: 0 });
-        }
-        settle({ kind: 'unavailable', reason: err.message || 'upstream unreachable' });
-      });
+      this.proxy.web(
+        req,
+        res,
+        { target: this.target, buffer: Readable.from([body]), proxyTimeout: this.opts.timeoutMs },
+        (err) => {
+          this.pending.delete(req);
+          // Failed mid-answer: the device's response cannot be completed honestly.
+          if (res.headersSent) {
+            res.destroy();
+            settle({ kind: 'answered', status: res.statusCode, bytesReceived: 0 });
+          }
+          settle({ kind: 'unavailable', reason: err.message || 'upstream unreachable' });
+        },
+      );
     });
   }
 

@@ -7,7 +7,12 @@ import { FakeSecurityCenter } from '../test/fakes';
 import { metricValue, startTestProxy, until, useRig } from '../test/rig';
 import type { RunningProxy } from './server';
 
-function send(proxy: RunningProxy, token: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+function send(
+  proxy: RunningProxy,
+  token: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${proxy.endpointUrl}/v1/telemetry`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
@@ -21,8 +26,14 @@ describe('ksn-proxy telemetry', () => {
   // The emulator's default share of urgent verdicts, as before.
   const rig = useRig({ urgent: undefined });
 
-  async function uploads(): Promise<{ idempotencyKey?: string; headers: IncomingHttpHeaders; records: number }[]> {
-    return ((await (await fetch(`${rig.emu.url}/admin/telemetry`)).json()) as { records: { idempotencyKey?: string; headers: IncomingHttpHeaders; records: number }[] }).records;
+  async function uploads(): Promise<
+    { idempotencyKey?: string; headers: IncomingHttpHeaders; records: number }[]
+  > {
+    return (
+      (await (await fetch(`${rig.emu.url}/admin/telemetry`)).json()) as {
+        records: { idempotencyKey?: string; headers: IncomingHttpHeaders; records: number }[];
+      }
+    ).records;
   }
 
   it('forwards permitted telemetry with an Idempotency-Key and without the device identity', async () => {
@@ -39,17 +50,34 @@ describe('ksn-proxy telemetry', () => {
     expect(up.records).toBe(2);
     expect(await metricValue(rig.proxy, 'ksn_proxy_telemetry_total{outcome="forwarded"}')).toBe(1);
     await rig.proxy.traffic.flush();
-    const log = readFileSync(rig.proxy.traffic.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = readFileSync(rig.proxy.traffic.file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(log).toContainEqual(expect.objectContaining({ kind: 'telemetry', items: 2 }));
     await rig.proxy.heartbeats.beat();
-    const beat = rig.sc.heartbeats.at(-1) as { counters: { telemetryForwarded: number }; traffic?: { kind: string; requests: number; items: number }[] };
+    const beat = rig.sc.heartbeats.at(-1) as {
+      counters: { telemetryForwarded: number };
+      traffic?: { kind: string; requests: number; items: number }[];
+    };
     expect(beat.counters.telemetryForwarded).toBe(1);
-    expect(beat.traffic).toContainEqual(expect.objectContaining({ kind: 'telemetry', requests: 1, items: 2 }));
+    expect(beat.traffic).toContainEqual(
+      expect.objectContaining({ kind: 'telemetry', requests: 1, items: 2 }),
+    );
   });
 
   it('refuses with 403 sending_disabled, counted and never forwarded, when the policy says so', async () => {
     rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
-    rig.sc.publish((s) => (s.groups[0]!.policy = { ...s.groups[0]!.policy, ksn: { participation: 'extended', sending: { statistics: true, detectedObjects: true, urls: false } } }));
+    rig.sc.publish(
+      (s) =>
+        (s.groups[0]!.policy = {
+          ...s.groups[0]!.policy,
+          ksn: {
+            participation: 'extended',
+            sending: { statistics: true, detectedObjects: true, urls: false },
+          },
+        }),
+    );
     await until(() => rig.proxy!.store.current?.version === 2);
     const urls = await send(rig.proxy, rig.token, { kind: 'urls', records: [{ url: 'https://a/' }] });
     expect(urls.status).toBe(403);
@@ -57,7 +85,13 @@ describe('ksn-proxy telemetry', () => {
     expect((await send(rig.proxy, rig.token, stats)).status).toBe(202);
     for (const participation of ['basic', 'off'] as const) {
       const v = rig.proxy.store.current!.version + 1;
-      rig.sc.publish((s) => (s.groups[0]!.policy = { ...s.groups[0]!.policy, ksn: { participation, sending: { statistics: true, detectedObjects: true, urls: true } } }));
+      rig.sc.publish(
+        (s) =>
+          (s.groups[0]!.policy = {
+            ...s.groups[0]!.policy,
+            ksn: { participation, sending: { statistics: true, detectedObjects: true, urls: true } },
+          }),
+      );
       await until(() => rig.proxy!.store.current?.version === v);
       const refused = await send(rig.proxy, rig.token, stats);
       expect(refused.status).toBe(403);
@@ -76,7 +110,11 @@ describe('ksn-proxy telemetry', () => {
     const big = await send(rig.proxy, rig.token, { kind: 'statistics', records: [{ x: 'y'.repeat(4000) }] });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: 'payload_too_large' });
-    const anon = await fetch(`${rig.proxy.endpointUrl}/v1/telemetry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(stats) });
+    const anon = await fetch(`${rig.proxy.endpointUrl}/v1/telemetry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(stats),
+    });
     expect(anon.status).toBe(401);
     expect(rig.emu.stats().telemetryRequests).toBe(0);
   });
@@ -100,7 +138,10 @@ describe('ksn-proxy telemetry', () => {
   });
 
   it('bounds the spool by bytes: the oldest record is dropped and counted', async () => {
-    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { SPOOL_MAX_BYTES: '1024', SPOOL_RETRY_MS: '100000' });
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, {
+      SPOOL_MAX_BYTES: '1024',
+      SPOOL_RETRY_MS: '100000',
+    });
     rig.emu.setFaults({ outage: 'unavailable' });
     const rec = (n: number) => ({ kind: 'statistics', records: [{ n, pad: 'x'.repeat(600) }] });
     expect((await send(rig.proxy, rig.token, rec(1))).status).toBe(202);
@@ -116,10 +157,19 @@ describe('ksn-proxy telemetry', () => {
 
   it('renews a device token through security-center, passing its refusals on', async () => {
     rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
-    const refresh = (body: unknown) => fetch(`${rig.proxy!.endpointUrl}/v1/token/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const refresh = (body: unknown) =>
+      fetch(`${rig.proxy!.endpointUrl}/v1/token/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const ok = await refresh({ token: rig.token });
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ deviceId: 'dev-1', groupId: 'g1', token: expect.any(String) as string });
+    expect(await ok.json()).toMatchObject({
+      deviceId: 'dev-1',
+      groupId: 'g1',
+      token: expect.any(String) as string,
+    });
     const bad = await refresh({ token: 'not-a-token-at-all' });
     expect(bad.status).toBe(401);
     expect(await bad.json()).toMatchObject({ error: 'invalid_token' });
@@ -172,47 +222,62 @@ describe('ksn-proxy telemetry forwarding: hop-by-hop headers', () => {
   it('strips hop-by-hop headers and the device identity both ways', async () => {
     const u = new URL(proxy.endpointUrl);
     const body = JSON.stringify({ kind: 'statistics', records: [{ a: 1 }] });
-    const answer = await new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
-      const req = request(
-        {
-          host: u.hostname,
-          port: u.port,
-          path: '/v1/telemetry',
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Bearer ${sc.token()}`,
-            connection: 'keep-alive, x-endpoint-private',
-            'x-endpoint-private': 'mine',
-            'keep-alive': 'timeout=5',
-            te: 'trailers',
-            trailer: 'x-sum',
-            'proxy-authorization': 'Basic Zm9vOmJhcg==',
-            'proxy-connection': 'keep-alive',
-            'x-device-id': 'dev-1',
-            'transfer-encoding': 'chunked',
-            'x-endpoint-ok': 'yes',
+    const answer = await new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>(
+      (resolve, reject) => {
+        const req = request(
+          {
+            host: u.hostname,
+            port: u.port,
+            path: '/v1/telemetry',
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${sc.token()}`,
+              connection: 'keep-alive, x-endpoint-private',
+              'x-endpoint-private': 'mine',
+              'keep-alive': 'timeout=5',
+              te: 'trailers',
+              trailer: 'x-sum',
+              'proxy-authorization': 'Basic Zm9vOmJhcg==',
+              'proxy-connection': 'keep-alive',
+              'x-device-id': 'dev-1',
+              'transfer-encoding': 'chunked',
+              'x-endpoint-ok': 'yes',
+            },
           },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      },
+    );
     expect(answer.status).toBe(202);
     expect(answer.body).toBe('{"accepted":1}');
-    for (const h of ['x-upstream-private', 'proxy-authenticate', 'upgrade', 'trailer']) expect(answer.headers[h]).toBeUndefined();
+    for (const h of ['x-upstream-private', 'proxy-authenticate', 'upgrade', 'trailer'])
+      expect(answer.headers[h]).toBeUndefined();
     // The proxy's own hop may say keep-alive; the upstream's parameters must not cross.
     expect(answer.headers['keep-alive']).not.toBe('timeout=77');
     expect(answer.headers['connection'] ?? '').not.toContain('x-upstream-private');
     expect(answer.headers['x-upstream-ok']).toBe('yes');
     expect(seen).toHaveLength(1);
     const up = seen[0]!;
-    for (const h of ['x-endpoint-private', 'keep-alive', 'te', 'trailer', 'proxy-authorization', 'proxy-connection', 'authorization', 'x-device-id', 'transfer-encoding', 'upgrade']) expect(up[h]).toBeUndefined();
+    for (const h of [
+      'x-endpoint-private',
+      'keep-alive',
+      'te',
+      'trailer',
+      'proxy-authorization',
+      'proxy-connection',
+      'authorization',
+      'x-device-id',
+      'transfer-encoding',
+      'upgrade',
+    ])
+      expect(up[h]).toBeUndefined();
     expect(up['connection']).not.toContain('x-endpoint-private');
     expect(up['x-endpoint-ok']).toBe('yes');
     expect(up['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);

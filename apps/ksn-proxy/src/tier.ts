@@ -1,4 +1,11 @@
-import { compile, hashKind, UpstreamLookupRequest, urlKey, type HeartbeatCounters, type UpstreamVerdict } from '@ksn/contracts';
+import {
+  compile,
+  hashKind,
+  UpstreamLookupRequest,
+  urlKey,
+  type HeartbeatCounters,
+  type UpstreamVerdict,
+} from '@ksn/contracts';
 import { HttpError } from '@ksn/service-kit';
 import { VerdictCache } from './cache';
 import { quotaExhausted } from './errors';
@@ -24,19 +31,32 @@ export function isNormalisedKey(key: string): boolean {
   const prefix = key.slice(0, colon);
   const rest = key.slice(colon + 1);
   if (prefix === 'url') return urlKey(rest) === key;
-  return (prefix === 'sha256' || prefix === 'sha1' || prefix === 'md5') && hashKind(rest) === prefix && rest === rest.toLowerCase();
+  return (
+    (prefix === 'sha256' || prefix === 'sha1' || prefix === 'md5') &&
+    hashKind(rest) === prefix &&
+    rest === rest.toLowerCase()
+  );
 }
 
 export function parseTierLookup(body: unknown): string[] {
   const parsed = validKeys.validate(body);
-  if (!parsed.ok) throw new HttpError('invalid_request', `${parsed.field || 'body'} ${parsed.message}`, parsed.field);
+  if (!parsed.ok)
+    throw new HttpError('invalid_request', `${parsed.field || 'body'} ${parsed.message}`, parsed.field);
   parsed.value.keys.forEach((k, i) => {
-    if (!isNormalisedKey(k)) throw new HttpError('invalid_request', `keys[${i}] is not a normalised sha256:, sha1:, md5: or url: key`, `keys[${i}]`);
+    if (!isNormalisedKey(k))
+      throw new HttpError(
+        'invalid_request',
+        `keys[${i}] is not a normalised sha256:, sha1:, md5: or url: key`,
+        `keys[${i}]`,
+      );
   });
   return parsed.value.keys;
 }
 
-export async function tierLookup(deps: { cache: VerdictCache; upstream: Upstream; counters: HeartbeatCounters }, keys: string[]): Promise<UpstreamVerdict[]> {
+export async function tierLookup(
+  deps: { cache: VerdictCache; upstream: Upstream; counters: HeartbeatCounters },
+  keys: string[],
+): Promise<UpstreamVerdict[]> {
   const now = Date.now();
   const results = new Array<UpstreamVerdict>(keys.length);
   const misses: number[] = [];
@@ -56,7 +76,18 @@ export async function tierLookup(deps: { cache: VerdictCache; upstream: Upstream
       const key = keys[i]!;
       if (s.status === 'fulfilled') {
         const v = s.value;
-        const entry = deps.cache.set(key, { verdict: v.verdict, category: v.category, vendor: v.vendor, certificate: v.certificate, wireBytes: key.length + 60 }, Date.now(), v.ttl);
+        const entry = deps.cache.set(
+          key,
+          {
+            verdict: v.verdict,
+            category: v.category,
+            vendor: v.vendor,
+            certificate: v.certificate,
+            wireBytes: key.length + 60,
+          },
+          Date.now(),
+          v.ttl,
+        );
         results[i] = verdictOf(key, entry, VerdictCache.remaining(entry));
         return;
       }
@@ -64,7 +95,10 @@ export async function tierLookup(deps: { cache: VerdictCache; upstream: Upstream
       if (stale === undefined) {
         const kind = (s.reason as { kind?: string }).kind;
         if (kind === 'quota') throw quotaExhausted(deps.upstream.quota.waitSeconds());
-        throw new HttpError(kind === 'timeout' ? 'upstream_timeout' : 'upstream_error', 'the upstream failed and nothing is cached');
+        throw new HttpError(
+          kind === 'timeout' ? 'upstream_timeout' : 'upstream_error',
+          'the upstream failed and nothing is cached',
+        );
       }
       deps.counters.staleAnswers++;
       results[i] = verdictOf(key, stale, 0);
@@ -74,7 +108,16 @@ export async function tierLookup(deps: { cache: VerdictCache; upstream: Upstream
   return results;
 }
 
-function verdictOf(key: string, e: { verdict: UpstreamVerdict['verdict']; category: string | undefined; vendor: string | undefined; certificate: string | undefined }, ttl: number): UpstreamVerdict {
+function verdictOf(
+  key: string,
+  e: {
+    verdict: UpstreamVerdict['verdict'];
+    category: string | undefined;
+    vendor: string | undefined;
+    certificate: string | undefined;
+  },
+  ttl: number,
+): UpstreamVerdict {
   const v: UpstreamVerdict = { key, verdict: e.verdict, ttl };
   if (e.category !== undefined) v.category = e.category;
   if (e.vendor !== undefined) v.vendor = e.vendor;

@@ -13,17 +13,30 @@ const validResponse = compile(TokenResponse);
  * 403 device_revoked) is returned as is. The token is not verified here: one
  * just past expiry may still be renewable within security-center's grace period.
  */
-export async function handleTokenRefresh(opts: { securityCenterUrl: string; apiKey: string; maxBodyBytes: number }, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleTokenRefresh(
+  opts: { securityCenterUrl: string; apiKey: string; maxBodyBytes: number },
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   let token: string | undefined;
   if (req.headers['content-length'] !== '0' && req.headers['content-type'] !== undefined) {
     const parsed = validRequest.validate(await readJson(req, Math.min(opts.maxBodyBytes, 16 * 1024)));
-    if (!parsed.ok) throw new HttpError('invalid_request', `${parsed.field || 'body'} ${parsed.message}`, parsed.field || 'token');
+    if (!parsed.ok)
+      throw new HttpError(
+        'invalid_request',
+        `${parsed.field || 'body'} ${parsed.message}`,
+        parsed.field || 'token',
+      );
     token = parsed.value.token;
   } else {
     const header = req.headers.authorization;
     if (header?.startsWith('Bearer ')) token = header.slice(7);
   }
-  if (token === undefined) throw new HttpError('unauthorized', 'send the current device token as {"token": …} or Authorization: Bearer');
+  if (token === undefined)
+    throw new HttpError(
+      'unauthorized',
+      'send the current device token as {"token": …} or Authorization: Bearer',
+    );
   let status: number;
   let text: string;
   try {
@@ -37,13 +50,16 @@ export async function handleTokenRefresh(opts: { securityCenterUrl: string; apiK
     status = up.statusCode;
     text = await up.body.text();
   } catch {
-    throw new HttpError('unavailable', 'security-center is unreachable; retry later', undefined, { 'retry-after': '30' });
+    throw new HttpError('unavailable', 'security-center is unreachable; retry later', undefined, {
+      'retry-after': '30',
+    });
   }
   let body: unknown = {};
   try {
     body = JSON.parse(text);
   } catch {
-    if (status < 500) throw new HttpError('upstream_error', `security-center answered ${status} without JSON`);
+    if (status < 500)
+      throw new HttpError('upstream_error', `security-center answered ${status} without JSON`);
   }
   if (status === 200) {
     const parsed = validResponse.validate(body);
@@ -51,9 +67,14 @@ export async function handleTokenRefresh(opts: { securityCenterUrl: string; apiK
     sendJson(res, 200, parsed.value);
   } else if (status === 401 || status === 403 || status === 400) {
     const e = body as { error?: unknown; message?: unknown };
-    sendJson(res, status, { error: typeof e.error === 'string' ? e.error : 'invalid_token', message: typeof e.message === 'string' ? e.message : 'refused by security-center' });
+    sendJson(res, status, {
+      error: typeof e.error === 'string' ? e.error : 'invalid_token',
+      message: typeof e.message === 'string' ? e.message : 'refused by security-center',
+    });
   } else if (status >= 500) {
-    throw new HttpError('unavailable', `security-center answered ${status}; retry later`, undefined, { 'retry-after': '30' });
+    throw new HttpError('unavailable', `security-center answered ${status}; retry later`, undefined, {
+      'retry-after': '30',
+    });
   } else {
     throw new HttpError('upstream_error', `security-center answered ${status}`);
   }

@@ -41,7 +41,9 @@ export class TrafficLog {
   }
 
   record(kind: TrafficKind, items: number, bytesSent: number, bytesReceived: number, now = Date.now()): void {
-    this.lines.push(JSON.stringify({ time: new Date(now).toISOString(), kind, items, bytesSent, bytesReceived }));
+    this.lines.push(
+      JSON.stringify({ time: new Date(now).toISOString(), kind, items, bytesSent, bytesReceived }),
+    );
     const minute = new Date(now - (now % 60_000)).toISOString();
     this.add({ minute, kind, requests: 1, items, bytesSent, bytesReceived });
   }
@@ -72,7 +74,9 @@ export class TrafficLog {
 
   /** Appends buffered lines, rotating first when the file has reached its bound. */
   flush(): Promise<void> {
-    this.writing = this.writing.then(() => this.write()).catch((e: unknown) => this.opts.log.warn('traffic log write failed', { error: (e as Error).message }));
+    this.writing = this.writing
+      .then(() => this.write())
+      .catch((e: unknown) => this.opts.log.warn('traffic log write failed', { error: (e as Error).message }));
     return this.writing;
   }
 
@@ -82,7 +86,10 @@ export class TrafficLog {
     this.lines = [];
     if (this.size < 0) {
       await mkdir(this.opts.dataDir, { recursive: true });
-      this.size = await stat(this.file).then((s) => s.size, () => 0);
+      this.size = await stat(this.file).then(
+        (s) => s.size,
+        () => 0,
+      );
     }
     if (this.size > 0 && this.size + text.length > this.opts.maxBytes) await this.rotate();
     await appendFile(this.file, text, { mode: 0o600 });
@@ -92,7 +99,8 @@ export class TrafficLog {
   private async rotate(): Promise<void> {
     const n = this.opts.files;
     await unlink(`${this.file}.${n}`).catch(() => undefined);
-    for (let i = n - 1; i >= 1; i--) await rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
+    for (let i = n - 1; i >= 1; i--)
+      await rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
     await rename(this.file, `${this.file}.1`);
     this.size = 0;
   }

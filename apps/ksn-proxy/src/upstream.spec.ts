@@ -11,26 +11,41 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
     rig.proxy = await startTestProxy(rig.sc, rig.emu.url);
     rig.emu.setFaults({ latencyMs: 100 });
     const key = hex(0xabc);
-    const answers = await Promise.all(Array.from({ length: 1000 }, () => lookup(rig.proxy!, rig.token, [file(key)])));
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, () => lookup(rig.proxy!, rig.token, [file(key)])),
+    );
     expect(answers.every((r) => r.status === 200)).toBe(true);
     expect(rig.emu.asked(`sha256:${key}`)).toBe(1);
     expect(rig.emu.stats().requests.v1_lookup).toBe(1);
   }, 20_000);
 
   it('serves stale verdicts (counted) while the emulator is out, 502 for what is not cached', async () => {
-    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { TTL_MALICIOUS_SECONDS: '0', UPSTREAM_RETRIES: '0' });
-    expect(((await (await lookup(rig.proxy, rig.token, [file(EICAR)])).json()) as LookupResponse).results[0]).toMatchObject({ source: 'upstream', verdict: 'malicious' });
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, {
+      TTL_MALICIOUS_SECONDS: '0',
+      UPSTREAM_RETRIES: '0',
+    });
+    expect(
+      ((await (await lookup(rig.proxy, rig.token, [file(EICAR)])).json()) as LookupResponse).results[0],
+    ).toMatchObject({ source: 'upstream', verdict: 'malicious' });
     rig.emu.setFaults({ outage: 'unavailable' });
     const stale = (await (await lookup(rig.proxy, rig.token, [file(EICAR)])).json()) as LookupResponse;
     expect(stale.results[0]).toMatchObject({ source: 'stale', verdict: 'malicious', decision: 'block' });
-    expect(await metricValue(rig.proxy, 'ksn_proxy_lookup_items_total{module="file-threat-protection",source="stale",verdict="malicious"}')).toBe(1);
+    expect(
+      await metricValue(
+        rig.proxy,
+        'ksn_proxy_lookup_items_total{module="file-threat-protection",source="stale",verdict="malicious"}',
+      ),
+    ).toBe(1);
     const miss = await lookup(rig.proxy, rig.token, [file(hex(1))]);
     expect(miss.status).toBe(502);
     expect(await miss.json()).toMatchObject({ error: 'upstream_error' });
   });
 
   it('retries a 503 once with backoff and then answers', async () => {
-    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { UPSTREAM_RETRIES: '1', UPSTREAM_RETRY_BACKOFF_MS: '300' });
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, {
+      UPSTREAM_RETRIES: '1',
+      UPSTREAM_RETRY_BACKOFF_MS: '300',
+    });
     rig.emu.setFaults({ outage: 'unavailable' });
     const pending = lookup(rig.proxy, rig.token, [file(hex(2))]);
     await until(() => rig.emu.stats().requests.v1_lookup === 1);
@@ -40,7 +55,11 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
   });
 
   it('opens the circuit after consecutive failures, refuses at once while open, probes half-open and closes', async () => {
-    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { BREAKER_FAILURES: '2', BREAKER_RESET_MS: '2000', UPSTREAM_RETRIES: '0' });
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, {
+      BREAKER_FAILURES: '2',
+      BREAKER_RESET_MS: '2000',
+      UPSTREAM_RETRIES: '0',
+    });
     rig.emu.setFaults({ outage: 'unavailable' });
     expect((await lookup(rig.proxy, rig.token, [file(hex(10))])).status).toBe(502);
     expect((await lookup(rig.proxy, rig.token, [file(hex(11))])).status).toBe(502);
@@ -59,7 +78,11 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
   }, 15_000);
 
   it('never over-asks a metered upstream: quota spent → stale if cached, else 429 upstream_quota', async () => {
-    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { UPSTREAM_QUOTA_PER_SECOND: '1', UPSTREAM_QUOTA_BURST: '1', TTL_MALICIOUS_SECONDS: '0' });
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, {
+      UPSTREAM_QUOTA_PER_SECOND: '1',
+      UPSTREAM_QUOTA_BURST: '1',
+      TTL_MALICIOUS_SECONDS: '0',
+    });
     expect((await lookup(rig.proxy, rig.token, [file(EICAR)])).status).toBe(200); // the one token
     const stale = (await (await lookup(rig.proxy, rig.token, [file(EICAR)])).json()) as LookupResponse;
     expect(stale.results[0]).toMatchObject({ source: 'stale' });
@@ -78,7 +101,9 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
     rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { CHANGE_FEED_WAIT_SECONDS: '5' });
     const key = `sha256:${hex(30)}`;
     rig.emu.setVerdict(key, 'unknown');
-    expect(((await (await lookup(rig.proxy, rig.token, [file(hex(30))])).json()) as LookupResponse).results[0]).toMatchObject({ verdict: 'unknown', source: 'upstream' });
+    expect(
+      ((await (await lookup(rig.proxy, rig.token, [file(hex(30))])).json()) as LookupResponse).results[0],
+    ).toMatchObject({ verdict: 'unknown', source: 'upstream' });
     await until(() => rig.emu.stats().changeFeedWaiting > 0);
     rig.emu.setVerdict(key, 'malicious');
     await until(() => rig.proxy!.cache.peek(key)?.verdict === 'malicious', 3000);
@@ -93,7 +118,9 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
   it('in private mode answers from overrides and cache, unknown otherwise, and sends nothing', async () => {
     rig.sc.publish((s) => (s.overrides = [{ key: `sha256:${EICAR}`, action: 'block' }]));
     rig.proxy = await startTestProxy(rig.sc, 'off');
-    const res = (await (await lookup(rig.proxy, rig.token, [file(EICAR), file(hex(40))])).json()) as LookupResponse;
+    const res = (await (
+      await lookup(rig.proxy, rig.token, [file(EICAR), file(hex(40))])
+    ).json()) as LookupResponse;
     expect(res.results[0]).toMatchObject({ decision: 'block', source: 'override' });
     expect(res.results[1]).toMatchObject({ verdict: 'unknown', source: 'cache', reason: 'private-mode' });
     const telemetry = await fetch(`${rig.proxy.endpointUrl}/v1/telemetry`, {
@@ -108,7 +135,10 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
   });
 
   it('answers a fast 503 overloaded beyond the cap on upstream work', async () => {
-    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { UPSTREAM_MAX_PENDING_KEYS: '3', UPSTREAM_TIMEOUT_MS: '5000' });
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, {
+      UPSTREAM_MAX_PENDING_KEYS: '3',
+      UPSTREAM_TIMEOUT_MS: '5000',
+    });
     rig.emu.setFaults({ latencyMs: 1500 });
     const slow = lookup(rig.proxy, rig.token, [file(hex(50)), file(hex(51)), file(hex(52))]);
     await until(() => rig.proxy!.upstream.pendingKeys === 3);
@@ -125,15 +155,26 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
 
   it('sends a batch as soon as BATCH_FLUSH_KEYS misses wait; the rest wait for the window', async () => {
     rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { BATCH_FLUSH_KEYS: '2', BATCH_WINDOW_MS: '200' });
-    const res = await lookup(rig.proxy, rig.token, [70, 71, 72, 73, 74].map((n) => file(hex(n))));
+    const res = await lookup(
+      rig.proxy,
+      rig.token,
+      [70, 71, 72, 73, 74].map((n) => file(hex(n))),
+    );
     expect(res.status).toBe(200);
-    expect(((await res.json()) as LookupResponse).results.map((r) => r.source)).toEqual(Array(5).fill('upstream'));
+    expect(((await res.json()) as LookupResponse).results.map((r) => r.source)).toEqual(
+      Array(5).fill('upstream'),
+    );
     // Two full batches left at once, the fifth key after the window: three upstream calls, not one.
     expect(rig.emu.stats().requests.v1_lookup).toBe(3);
   });
 
   it('keeps batches to the pool size: misses that arrive while every connection is busy leave together, none time out queued', async () => {
-    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { UPSTREAM_CONNECTIONS: '1', UPSTREAM_TIMEOUT_MS: '2500', UPSTREAM_RETRIES: '0', CHANGE_FEED_WAIT_SECONDS: '30' });
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, {
+      UPSTREAM_CONNECTIONS: '1',
+      UPSTREAM_TIMEOUT_MS: '2500',
+      UPSTREAM_RETRIES: '0',
+      CHANGE_FEED_WAIT_SECONDS: '30',
+    });
     // The change feed (started by the first answer) long-polls on its own connection: the one lookup connection stays free.
     expect((await lookup(rig.proxy, rig.token, [file(hex(59))])).status).toBe(200);
     await until(() => rig.emu.stats().changeFeedWaiting > 0);

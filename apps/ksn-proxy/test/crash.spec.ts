@@ -15,7 +15,10 @@ const ROOT = resolve(__dirname, '../../..');
 const MAIN = join(ROOT, 'apps/ksn-proxy/dist/main.js');
 
 function startChild(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolvePromise, reject) => {
     let out = '';
     let err = '';
@@ -41,7 +44,11 @@ describe('ksn-proxy telemetry spool across a crash', () => {
 
   beforeAll(() => {
     // The built proxy is what runs in production: build it (incremental, quick when up to date).
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'apps/ksn-proxy/tsconfig.app.json'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'apps/ksn-proxy/tsconfig.app.json'],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
   }, 180_000);
   beforeEach(async () => {
     sc = await new FakeSecurityCenter().start();
@@ -113,11 +120,24 @@ describe('ksn-proxy telemetry spool across a crash', () => {
   it('stops cleanly on SIGTERM: exit status 0, the spool stays on disk', async () => {
     const dataDir = tempDir();
     emu.setFaults({ outage: 'unavailable' });
-    const started = await startChild({ PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', KSN_UPSTREAM_URL: emu.url, SECURITY_CENTER_URL: sc.url, PROXY_API_KEY: PROXY_KEY, DATA_DIR: dataDir, LOG_LEVEL: 'error' });
+    const started = await startChild({
+      PORT: '0',
+      ADMIN_PORT: '0',
+      HOST: '127.0.0.1',
+      KSN_UPSTREAM_URL: emu.url,
+      SECURITY_CENTER_URL: sc.url,
+      PROXY_API_KEY: PROXY_KEY,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+    });
     child = started.child;
     const token = sc.token();
     const send = () =>
-      fetch(`${started.url}/v1/telemetry`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ kind: 'statistics', records: [{ n: 1 }] }) });
+      fetch(`${started.url}/v1/telemetry`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ kind: 'statistics', records: [{ n: 1 }] }),
+      });
     await until(async () => (await send()).status === 202, 10_000);
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     child.kill('SIGTERM');

@@ -5,4 +5,8 @@
  * exactly what the proxy asked. Nothing in src/ imports it.
  */
 // eslint-disable-next-line @nx/enforce-module-boundaries -- test-only: the reference upstream (see above)
-export { startCloudEmulator, type EmulatorOptions, type RunningEmulator } from '../../cloud-emulator/src/server';
+export {
+  startCloudEmulator,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from '../../cloud-emulator/src/server';

@@ -1,7 +1,13 @@
 /** Real servers on port 0 standing in for security-center and the upstream cloud in proxy specs. */
 import { DEFAULT_SETTINGS } from '@ksn/policy-engine';
 import type { PolicySettings, Snapshot, UpstreamVerdict } from '@ksn/contracts';
-import { generateSigningKey, importPrivateKey, importPublicKey, signDeviceToken, verifyDeviceToken } from '@ksn/device-auth';
+import {
+  generateSigningKey,
+  importPrivateKey,
+  importPublicKey,
+  signDeviceToken,
+  verifyDeviceToken,
+} from '@ksn/device-auth';
 import { listen, serverUrl } from '@ksn/service-kit';
 import { createServer, type Server } from 'node:http';
 
@@ -55,12 +61,27 @@ export class FakeSecurityCenter {
         req.on('end', () => {
           const { token } = JSON.parse(body) as { token: string };
           this.tokenRefreshes.push({ token });
-          const result = verifyDeviceToken(token, new Map([[this.key.kid, importPublicKey(this.key.publicKey)]]), Math.floor(Date.now() / 1000));
-          const json = (status: number, b: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(b));
-          if (!result.ok) return void json(401, { error: 'invalid_token', message: 'not a token this security-center issued' });
-          if (this.snapshot.revoked.some((r) => r.deviceId === result.claims.sub)) return void json(403, { error: 'device_revoked', message: 'revoked' });
+          const result = verifyDeviceToken(
+            token,
+            new Map([[this.key.kid, importPublicKey(this.key.publicKey)]]),
+            Math.floor(Date.now() / 1000),
+          );
+          const json = (status: number, b: unknown) =>
+            res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(b));
+          if (!result.ok)
+            return void json(401, {
+              error: 'invalid_token',
+              message: 'not a token this security-center issued',
+            });
+          if (this.snapshot.revoked.some((r) => r.deviceId === result.claims.sub))
+            return void json(403, { error: 'device_revoked', message: 'revoked' });
           const renewed = this.token(result.claims.sub, result.claims.grp);
-          json(200, { token: renewed, deviceId: result.claims.sub, groupId: result.claims.grp, expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+          json(200, {
+            token: renewed,
+            deviceId: result.claims.sub,
+            groupId: result.claims.grp,
+            expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+          });
         });
       } else res.writeHead(404).end();
     });
@@ -74,12 +95,22 @@ export class FakeSecurityCenter {
 
   publish(change: (s: Snapshot) => void): void {
     change(this.snapshot);
-    this.snapshot = { ...this.snapshot, version: this.snapshot.version + 1, generatedAt: new Date().toISOString() };
+    this.snapshot = {
+      ...this.snapshot,
+      version: this.snapshot.version + 1,
+      generatedAt: new Date().toISOString(),
+    };
   }
 
   token(deviceId = 'dev-1', groupId = 'g1', ttlSeconds = 3600): string {
     const iat = Math.floor(Date.now() / 1000);
-    return signDeviceToken(importPrivateKey(this.key.privateKey), { kid: this.key.kid, sub: deviceId, grp: groupId, iat, exp: iat + ttlSeconds });
+    return signDeviceToken(importPrivateKey(this.key.privateKey), {
+      kid: this.key.kid,
+      sub: deviceId,
+      grp: groupId,
+      iat,
+      exp: iat + ttlSeconds,
+    });
   }
 
   close(): Promise<void> {
@@ -102,13 +133,19 @@ export class FakeUpstream {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        if (req.url !== '/v1/lookup') return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found","message":"scripted upstream: lookups only"}');
+        if (req.url !== '/v1/lookup')
+          return void res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end('{"error":"not_found","message":"scripted upstream: lookups only"}');
         if (this.mode === 'fail') return void res.writeHead(500).end('{}');
         if (this.mode === 'stall') return;
         const { keys } = JSON.parse(body) as { keys: string[] };
         this.batches.push(keys);
         const results = keys.map((key) => ({ key, ...(this.verdicts.get(key) ?? { verdict: 'unknown' }) }));
-        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results })), this.delayMs);
+        setTimeout(
+          () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results })),
+          this.delayMs,
+        );
       });
     });
   }

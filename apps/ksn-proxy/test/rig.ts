@@ -15,7 +15,11 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'ksn-proxy-'));
 }
 
-export async function startTestProxy(sc: FakeSecurityCenter, upstreamUrl: string, env: Record<string, string> = {}): Promise<RunningProxy> {
+export async function startTestProxy(
+  sc: FakeSecurityCenter,
+  upstreamUrl: string,
+  env: Record<string, string> = {},
+): Promise<RunningProxy> {
   const config = loadConfig({
     PORT: '0',
     ADMIN_PORT: '0',
@@ -41,7 +45,12 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): 
   }
 }
 
-export function lookup(proxy: RunningProxy, token: string, items: unknown[], module = 'file-threat-protection'): Promise<Response> {
+export function lookup(
+  proxy: RunningProxy,
+  token: string,
+  items: unknown[],
+  module = 'file-threat-protection',
+): Promise<Response> {
   return fetch(`${proxy.endpointUrl}/v1/lookup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

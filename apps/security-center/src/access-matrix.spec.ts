@@ -82,15 +82,33 @@ describeEachEngine('access matrix', (db) => {
   const sessions = new Map<Role, { cookie: string; csrf: string }>();
 
   beforeAll(async () => {
-    app = await startTestApp(db().url, { KSN_UPSTREAM_URL: 'http://127.0.0.1:9', UPSTREAM_TIMEOUT_MS: '500' }, { jobs: false });
+    app = await startTestApp(
+      db().url,
+      { KSN_UPSTREAM_URL: 'http://127.0.0.1:9', UPSTREAM_TIMEOUT_MS: '500' },
+      { jobs: false },
+    );
     routes = discoverRoutes(app);
     const admin = await loginAs(app);
     for (const role of ['operator', 'auditor'] as const) {
-      await admin.agent.post('/api/v1/users').set('X-CSRF-Token', admin.csrf).send({ username: `${role}1`, password: ADMIN_PASSWORD, role }).expect(201);
+      await admin.agent
+        .post('/api/v1/users')
+        .set('X-CSRF-Token', admin.csrf)
+        .send({ username: `${role}1`, password: ADMIN_PASSWORD, role })
+        .expect(201);
     }
-    for (const [role, username] of [['admin', 'admin'], ['operator', 'operator1'], ['auditor', 'auditor1']] as const) {
-      const res = await request(app.getHttpServer()).post('/api/v1/auth/login').send({ username, password: ADMIN_PASSWORD }).expect(200);
-      sessions.set(role, { cookie: String(res.headers['set-cookie']).split(';')[0]!, csrf: (res.body as { csrfToken: string }).csrfToken });
+    for (const [role, username] of [
+      ['admin', 'admin'],
+      ['operator', 'operator1'],
+      ['auditor', 'auditor1'],
+    ] as const) {
+      const res = await request(app.getHttpServer())
+        .post('/api/v1/auth/login')
+        .send({ username, password: ADMIN_PASSWORD })
+        .expect(200);
+      sessions.set(role, {
+        cookie: String(res.headers['set-cookie']).split(';')[0]!,
+        csrf: (res.body as { csrfToken: string }).csrfToken,
+      });
     }
   });
   afterAll(async () => {
@@ -114,7 +132,16 @@ describeEachEngine('access matrix', (db) => {
   const send = (r: RouteInfo, headers: Record<string, string>) => {
     const http = request(app.getHttpServer());
     const path = concrete(r.path);
-    const req = r.method === 'GET' ? http.get(path) : r.method === 'POST' ? http.post(path) : r.method === 'PUT' ? http.put(path) : r.method === 'PATCH' ? http.patch(path) : http.delete(path);
+    const req =
+      r.method === 'GET'
+        ? http.get(path)
+        : r.method === 'POST'
+          ? http.post(path)
+          : r.method === 'PUT'
+            ? http.put(path)
+            : r.method === 'PATCH'
+              ? http.patch(path)
+              : http.delete(path);
     req.set(headers);
     return r.method === 'GET' || r.method === 'DELETE' ? req : req.send({});
   };
@@ -141,16 +168,26 @@ describeEachEngine('access matrix', (db) => {
       }
       const asProxy = await send(r, { Authorization: `Bearer ${TEST_PROXY_KEY}` });
       const proxyExpected = who === 'proxy' || who === 'public' ? 'allowed' : 401;
-      expect([key(r), 'proxy', asProxy.status === 401 || asProxy.status === 403 ? asProxy.status : 'allowed']).toEqual([key(r), 'proxy', proxyExpected]);
+      expect([
+        key(r),
+        'proxy',
+        asProxy.status === 401 || asProxy.status === 403 ? asProxy.status : 'allowed',
+      ]).toEqual([key(r), 'proxy', proxyExpected]);
     }
   }, 60_000);
 
   it('logout is open to every role and ends only that session', async () => {
     for (const role of ['operator', 'auditor'] as const) {
       const s = sessions.get(role)!;
-      await request(app.getHttpServer()).post('/api/v1/auth/logout').set({ Cookie: s.cookie, 'X-CSRF-Token': s.csrf }).expect(204);
+      await request(app.getHttpServer())
+        .post('/api/v1/auth/logout')
+        .set({ Cookie: s.cookie, 'X-CSRF-Token': s.csrf })
+        .expect(204);
       await request(app.getHttpServer()).get('/api/v1/auth/me').set({ Cookie: s.cookie }).expect(401);
     }
-    await request(app.getHttpServer()).get('/api/v1/auth/me').set({ Cookie: sessions.get('admin')!.cookie }).expect(200);
+    await request(app.getHttpServer())
+      .get('/api/v1/auth/me')
+      .set({ Cookie: sessions.get('admin')!.cookie })
+      .expect(200);
   });
 });

@@ -30,7 +30,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        TypeOrmModule.forRoot({ ...dataSourceOptions({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }), retryAttempts: 3, retryDelay: 1000 }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+          retryAttempts: 3,
+          retryDelay: 1000,
+        }),
         CoreModule.forRoot(config),
         AuditModule,
         AuthModule,
@@ -48,7 +52,11 @@ export class AppModule {
         UnknownObjectsModule,
         UsersModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }, { provide: APP_GUARD, useClass: AccessGuard }, BootstrapService],
+      providers: [
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: APP_GUARD, useClass: AccessGuard },
+        BootstrapService,
+      ],
     };
   }
 }

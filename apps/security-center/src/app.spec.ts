@@ -10,7 +10,17 @@ const beat = (counters: Partial<Record<string, number>> = {}) => ({
   version: '0.1.0',
   snapshotVersion: 2,
   cacheEntries: 10,
-  counters: { lookups: 0, cacheHits: 0, upstreamRequests: 0, upstreamErrors: 0, staleAnswers: 0, bytesSaved: 0, telemetryForwarded: 0, telemetryBlocked: 0, ...counters },
+  counters: {
+    lookups: 0,
+    cacheHits: 0,
+    upstreamRequests: 0,
+    upstreamErrors: 0,
+    staleAnswers: 0,
+    bytesSaved: 0,
+    telemetryForwarded: 0,
+    telemetryBlocked: 0,
+    ...counters,
+  },
 });
 
 describeEachEngine('security-center API', (db) => {
@@ -28,7 +38,10 @@ describeEachEngine('security-center API', (db) => {
 
   describe('login', () => {
     it('sets an HttpOnly SameSite=Strict session cookie and returns the role and CSRF token', async () => {
-      const res = await http.post('/api/v1/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD }).expect(200);
+      const res = await http
+        .post('/api/v1/auth/login')
+        .send({ username: 'admin', password: ADMIN_PASSWORD })
+        .expect(200);
       expect(res.body).toMatchObject({ username: 'admin', role: 'admin', csrfToken: expect.any(String) });
       const cookie = String(res.headers['set-cookie']);
       expect(cookie).toMatch(/ksn_session=/);
@@ -37,15 +50,28 @@ describeEachEngine('security-center API', (db) => {
     });
 
     it('refuses a wrong password with 401 and a bad body with 400 naming the field', async () => {
-      expect((await http.post('/api/v1/auth/login').send({ username: 'admin', password: 'nope' }).expect(401)).body).toEqual({
+      expect(
+        (await http.post('/api/v1/auth/login').send({ username: 'admin', password: 'nope' }).expect(401))
+          .body,
+      ).toEqual({
         error: 'unauthorized',
         message: 'wrong username or password',
       });
-      expect((await http.post('/api/v1/auth/login').send({ username: 'admin', password: 5 }).expect(400)).body).toMatchObject({
+      expect(
+        (await http.post('/api/v1/auth/login').send({ username: 'admin', password: 5 }).expect(400)).body,
+      ).toMatchObject({
         error: 'invalid_request',
         field: 'password',
       });
-      expect((await http.post('/api/v1/auth/login').set('content-type', 'application/json').send('{"username":').expect(400)).body).toMatchObject({
+      expect(
+        (
+          await http
+            .post('/api/v1/auth/login')
+            .set('content-type', 'application/json')
+            .send('{"username":')
+            .expect(400)
+        ).body,
+      ).toMatchObject({
         error: 'invalid_request',
       });
     });
@@ -54,8 +80,13 @@ describeEachEngine('security-center API', (db) => {
       await http.get('/api/v1/auth/me').expect(401);
       await http.get('/api/v1/auth/me').set('Cookie', 'ksn_session=%E0%A4%A').expect(401);
       const { agent, csrf } = await loginAs(app);
-      expect((await agent.get('/api/v1/auth/me').expect(200)).body).toMatchObject({ username: 'admin', role: 'admin' });
-      expect((await agent.post('/api/v1/auth/logout').expect(403)).body).toMatchObject({ error: 'csrf_failed' });
+      expect((await agent.get('/api/v1/auth/me').expect(200)).body).toMatchObject({
+        username: 'admin',
+        role: 'admin',
+      });
+      expect((await agent.post('/api/v1/auth/logout').expect(403)).body).toMatchObject({
+        error: 'csrf_failed',
+      });
       await agent.post('/api/v1/auth/logout').set('X-CSRF-Token', csrf).expect(204);
       await agent.get('/api/v1/auth/me').expect(401);
     });
@@ -63,7 +94,10 @@ describeEachEngine('security-center API', (db) => {
 
   describe('enrolment and snapshot', () => {
     it('trades the enrolment token for a device token the snapshot keys verify', async () => {
-      const res = await http.post('/api/v1/enrol').send({ enrolmentToken: TEST_ENROLMENT_TOKEN, deviceName: 'laptop-1' }).expect(201);
+      const res = await http
+        .post('/api/v1/enrol')
+        .send({ enrolmentToken: TEST_ENROLMENT_TOKEN, deviceName: 'laptop-1' })
+        .expect(201);
       const issued = res.body as TokenResponse;
       const snap = (await http.get('/api/v1/proxy/snapshot').set(proxyAuth).expect(200)).body as Snapshot;
       const keys = new Map(snap.keys.map((k) => [k.kid, importPublicKey(k.publicKey)]));
@@ -74,14 +108,35 @@ describeEachEngine('security-center API', (db) => {
     });
 
     it('refuses unknown enrolment tokens and malformed bodies', async () => {
-      expect((await http.post('/api/v1/enrol').send({ enrolmentToken: 'ke_wrong-token-00000000000', deviceName: 'x' }).expect(401)).body).toMatchObject({
+      expect(
+        (
+          await http
+            .post('/api/v1/enrol')
+            .send({ enrolmentToken: 'ke_wrong-token-00000000000', deviceName: 'x' })
+            .expect(401)
+        ).body,
+      ).toMatchObject({
         error: 'unauthorized',
         field: 'enrolmentToken',
       });
-      expect((await http.post('/api/v1/enrol').send({ enrolmentToken: TEST_ENROLMENT_TOKEN, deviceName: '' }).expect(400)).body).toMatchObject({
+      expect(
+        (
+          await http
+            .post('/api/v1/enrol')
+            .send({ enrolmentToken: TEST_ENROLMENT_TOKEN, deviceName: '' })
+            .expect(400)
+        ).body,
+      ).toMatchObject({
         field: 'deviceName',
       });
-      expect((await http.post('/api/v1/enrol').send({ enrolmentToken: TEST_ENROLMENT_TOKEN, deviceName: 'x', extra: 1 }).expect(400)).body).toEqual({
+      expect(
+        (
+          await http
+            .post('/api/v1/enrol')
+            .send({ enrolmentToken: TEST_ENROLMENT_TOKEN, deviceName: 'x', extra: 1 })
+            .expect(400)
+        ).body,
+      ).toEqual({
         error: 'invalid_request',
         message: 'extra unknown property',
         field: 'extra',
@@ -90,7 +145,10 @@ describeEachEngine('security-center API', (db) => {
 
     it('serves the snapshot only to proxies, with an ETag, 304 when unchanged and a bounded long-poll', async () => {
       await http.get('/api/v1/proxy/snapshot').expect(401);
-      await http.get('/api/v1/proxy/snapshot').set({ Authorization: 'Bearer kp_not-a-registered-key-000000' }).expect(401);
+      await http
+        .get('/api/v1/proxy/snapshot')
+        .set({ Authorization: 'Bearer kp_not-a-registered-key-000000' })
+        .expect(401);
       const first = await http.get('/api/v1/proxy/snapshot').set(proxyAuth).expect(200);
       const etag = first.headers['etag']!;
       expect(etag).toBe(`"v${(first.body as Snapshot).version}"`);
@@ -98,18 +156,39 @@ describeEachEngine('security-center API', (db) => {
       const started = Date.now();
       await http.get('/api/v1/proxy/snapshot?wait=1').set(proxyAuth).set('If-None-Match', etag).expect(304);
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-      expect((await http.get('/api/v1/proxy/snapshot?wait=abc').set(proxyAuth).expect(400)).body).toMatchObject({ field: 'wait' });
+      expect(
+        (await http.get('/api/v1/proxy/snapshot?wait=abc').set(proxyAuth).expect(400)).body,
+      ).toMatchObject({ field: 'wait' });
     });
   });
 
   describe('heartbeat and dashboard', () => {
     it('aggregates heartbeat counters per minute and shows the proxy as connected', async () => {
-      await http.post('/api/v1/proxy/heartbeat').set(proxyAuth).send(beat({ lookups: 10, cacheHits: 7 })).expect(204);
-      await http.post('/api/v1/proxy/heartbeat').set(proxyAuth).send(beat({ lookups: 5, cacheHits: 5, bytesSaved: 3_000_000_000 })).expect(204);
-      await http.post('/api/v1/proxy/heartbeat').set(proxyAuth).send({ ...beat(), counters: { lookups: -1 } }).expect(400);
+      await http
+        .post('/api/v1/proxy/heartbeat')
+        .set(proxyAuth)
+        .send(beat({ lookups: 10, cacheHits: 7 }))
+        .expect(204);
+      await http
+        .post('/api/v1/proxy/heartbeat')
+        .set(proxyAuth)
+        .send(beat({ lookups: 5, cacheHits: 5, bytesSaved: 3_000_000_000 }))
+        .expect(204);
+      await http
+        .post('/api/v1/proxy/heartbeat')
+        .set(proxyAuth)
+        .send({ ...beat(), counters: { lookups: -1 } })
+        .expect(400);
       const { agent } = await loginAs(app);
       const dash = (await agent.get('/api/v1/dashboard?minutes=60').expect(200)).body as DashboardResponse;
-      expect(dash.proxies).toEqual([expect.objectContaining({ name: 'local', instanceId: 'proxy-a', connected: true, snapshotVersion: 2 })]);
+      expect(dash.proxies).toEqual([
+        expect.objectContaining({
+          name: 'local',
+          instanceId: 'proxy-a',
+          connected: true,
+          snapshotVersion: 2,
+        }),
+      ]);
       expect(dash.totals).toMatchObject({ lookups: 15, cacheHits: 12, bytesSaved: 3_000_000_000 });
       expect(dash.series.reduce((n, p) => n + p.lookups, 0)).toBe(15);
       expect(dash.devices).toBeGreaterThanOrEqual(1);

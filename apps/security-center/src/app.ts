@@ -20,12 +20,22 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 export function consoleDir(config: Config): string {
-  return config.CONSOLE_DIR !== '' ? resolve(config.CONSOLE_DIR) : resolve(__dirname, '../../console/dist/browser');
+  return config.CONSOLE_DIR !== ''
+    ? resolve(config.CONSOLE_DIR)
+    : resolve(__dirname, '../../console/dist/browser');
 }
 
 /** Builds the application (not listening): used by main.ts and by the API specs. */
-export async function createApp(config: Config, logger: LoggerService | false = new Logger(), options: { jobs?: boolean } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), { logger, bodyParser: false, abortOnError: false });
+export async function createApp(
+  config: Config,
+  logger: LoggerService | false = new Logger(),
+  options: { jobs?: boolean } = {},
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
+    logger,
+    bodyParser: false,
+    abortOnError: false,
+  });
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.enableShutdownHooks();
@@ -39,7 +49,9 @@ export async function createApp(config: Config, logger: LoggerService | false = 
     const end = metrics.duration.startTimer();
     res.on('finish', () => {
       // Route templates only (a closed set), never raw paths.
-      const route = (req.route as { path?: string } | undefined)?.path ?? (req.path.startsWith('/api/') ? 'unmatched' : 'static');
+      const route =
+        (req.route as { path?: string } | undefined)?.path ??
+        (req.path.startsWith('/api/') ? 'unmatched' : 'static');
       metrics.requests.inc({ route, method: req.method, status: String(res.statusCode) });
       end({ route });
     });
@@ -47,21 +59,35 @@ export async function createApp(config: Config, logger: LoggerService | false = 
   });
   // A full heartbeat (1000 unknown objects × 100 device ids, 10000 rule hits) is several MB:
   // its route alone gets a larger limit; the parser below skips a body already parsed.
-  app.use('/api/v1/proxy/heartbeat', express.json({ limit: '16mb', strict: true, type: ['application/json'] }));
+  app.use(
+    '/api/v1/proxy/heartbeat',
+    express.json({ limit: '16mb', strict: true, type: ['application/json'] }),
+  );
   app.use(express.json({ limit: '1mb', strict: true, type: ['application/json'] }));
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
   // OpenAPI: the UI at /api/docs, the document at /api/docs-json.
-  SwaggerModule.setup('api/docs', app, () => openApiDocument(app), { jsonDocumentUrl: 'api/docs-json', yamlDocumentUrl: 'api/docs-yaml' });
+  SwaggerModule.setup('api/docs', app, () => openApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+    yamlDocumentUrl: 'api/docs-yaml',
+  });
 
   // The console: static files, and index.html for client-side routes.
   const dir = consoleDir(config);
   app.use(express.static(dir, { index: false, maxAge: '1h', setHeaders: noCacheForIndex }));
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' || req.path.startsWith('/api/') || ['/healthz', '/readyz', '/metrics'].includes(req.path)) return next();
+    if (
+      req.method !== 'GET' ||
+      req.path.startsWith('/api/') ||
+      ['/healthz', '/readyz', '/metrics'].includes(req.path)
+    )
+      return next();
     const index = join(dir, 'index.html');
     if (!existsSync(index)) {
-      res.status(503).type('text/plain').send('The console is not built. Run `npm run build` (npm start does it for you).\n');
+      res
+        .status(503)
+        .type('text/plain')
+        .send('The console is not built. Run `npm run build` (npm start does it for you).\n');
       return;
     }
     res.setHeader('Cache-Control', 'no-cache');
@@ -82,7 +108,11 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addCookieAuth('ksn_session')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API token (kt_…) or proxy API key (kp_…)' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'API token (kt_…) or proxy API key (kp_…)',
+    })
     .build();
   return SwaggerModule.createDocument(app, config);
 }

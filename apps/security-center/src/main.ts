@@ -24,6 +24,8 @@ function levelsFrom(level: string): ('log' | 'error' | 'warn' | 'debug')[] {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`security-center failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.stderr.write(
+    `security-center failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
   process.exit(1);
 });

@@ -5,7 +5,13 @@ import { discoverRoutes } from '../test/routes';
 
 interface OpenApiDoc {
   openapi: string;
-  paths: Record<string, Record<string, { summary?: string; requestBody?: unknown; responses: Record<string, { content?: unknown }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { summary?: string; requestBody?: unknown; responses: Record<string, { content?: unknown }> }
+    >
+  >;
 }
 
 describe('OpenAPI document', () => {
@@ -25,12 +31,18 @@ describe('OpenAPI document', () => {
     for (const r of routes) {
       const path = r.path.replace(/:(\w+)/g, '{$1}');
       const op = doc.paths[path]?.[r.method.toLowerCase()];
-      expect([r.method, r.path, op === undefined ? 'missing' : 'documented']).toEqual([r.method, r.path, 'documented']);
+      expect([r.method, r.path, op === undefined ? 'missing' : 'documented']).toEqual([
+        r.method,
+        r.path,
+        'documented',
+      ]);
       expect([r.path, op!.summary]).toEqual([r.path, expect.any(String)]);
     }
     const put = doc.paths['/api/v1/groups/{id}/policy']!['put']!;
     expect(JSON.stringify(put.requestBody)).toContain('"version"');
-    expect(JSON.stringify(doc.paths['/api/v1/groups']!['get']!.responses['200']!.content)).toContain('deviceCount');
+    expect(JSON.stringify(doc.paths['/api/v1/groups']!['get']!.responses['200']!.content)).toContain(
+      'deviceCount',
+    );
   });
 
   it('serves the interactive UI at /api/docs', async () => {

@@ -29,25 +29,41 @@ describeEachEngine('upstream, leases and jobs', (db) => {
   });
 
   it('syncs the category tree from the upstream on demand and stores it', async () => {
-    expect((await admin.agent.get('/api/v1/categories').expect(200)).body).toEqual({ categories: [], syncedAt: null });
-    const synced = (await admin.agent.post('/api/v1/categories/sync').set('X-CSRF-Token', admin.csrf).expect(200)).body as CategoriesView;
+    expect((await admin.agent.get('/api/v1/categories').expect(200)).body).toEqual({
+      categories: [],
+      syncedAt: null,
+    });
+    const synced = (
+      await admin.agent.post('/api/v1/categories/sync').set('X-CSRF-Token', admin.csrf).expect(200)
+    ).body as CategoriesView;
     expect(synced.categories.length).toBeGreaterThan(0);
     expect(JSON.stringify(synced.categories)).toContain('Golden Image');
     expect((await admin.agent.get('/api/v1/categories').expect(200)).body).toEqual(synced);
   });
 
   it('looks up reputation details through the upstream', async () => {
-    const details = (await admin.agent.get(`/api/v1/reputation/${EICAR_SHA256.toUpperCase()}`).expect(200)).body as FileDetails;
+    const details = (await admin.agent.get(`/api/v1/reputation/${EICAR_SHA256.toUpperCase()}`).expect(200))
+      .body as FileDetails;
     expect(details).toMatchObject({ verdict: 'malicious' });
-    expect((await admin.agent.get('/api/v1/reputation/not-a-hash').expect(400)).body).toMatchObject({ field: 'hash' });
+    expect((await admin.agent.get('/api/v1/reputation/not-a-hash').expect(400)).body).toMatchObject({
+      field: 'hash',
+    });
   });
 
   it('answers 502 upstream_error when the upstream is unreachable', async () => {
-    const down = await startTestApp(db().url, { KSN_UPSTREAM_URL: 'http://127.0.0.1:9', UPSTREAM_TIMEOUT_MS: '500' }, { jobs: false });
+    const down = await startTestApp(
+      db().url,
+      { KSN_UPSTREAM_URL: 'http://127.0.0.1:9', UPSTREAM_TIMEOUT_MS: '500' },
+      { jobs: false },
+    );
     try {
       const a = await loginAs(down);
-      expect((await a.agent.post('/api/v1/categories/sync').set('X-CSRF-Token', a.csrf).expect(502)).body).toMatchObject({ error: 'upstream_error' });
-      expect((await a.agent.get(`/api/v1/reputation/${EICAR_SHA256}`).expect(502)).body).toMatchObject({ error: 'upstream_error' });
+      expect(
+        (await a.agent.post('/api/v1/categories/sync').set('X-CSRF-Token', a.csrf).expect(502)).body,
+      ).toMatchObject({ error: 'upstream_error' });
+      expect((await a.agent.get(`/api/v1/reputation/${EICAR_SHA256}`).expect(502)).body).toMatchObject({
+        error: 'upstream_error',
+      });
     } finally {
       await down.close();
     }
@@ -72,7 +88,12 @@ describeEachEngine('upstream, leases and jobs', (db) => {
       { proxyId: 'p-old', minute: old(1), lookups: 5, bytesSaved: 100 },
       { proxyId: 'p-old', minute: old(59), lookups: 7, bytesSaved: 1 },
     ]);
-    const jobs = new JobsService(ds, new LeaseService(ds), app.get(CategoriesService), app.get<Config>(CONFIG));
+    const jobs = new JobsService(
+      ds,
+      new LeaseService(ds),
+      app.get(CategoriesService),
+      app.get<Config>(CONFIG),
+    );
     await jobs.maintenance();
     await ds.getRepository(TrafficMinute).insert({ proxyId: 'p-old', minute: old(30), lookups: 1 });
     await jobs.maintenance();

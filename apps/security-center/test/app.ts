@@ -8,7 +8,11 @@ export const TEST_ENROLMENT_TOKEN = 'ke_test-enrolment-token-0123456789';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 
 /** A security-center on the given database with known bootstrap secrets (not listening; use supertest). */
-export async function startTestApp(databaseUrl: string, env: Record<string, string> = {}, options: { jobs?: boolean } = {}): Promise<INestApplication> {
+export async function startTestApp(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  options: { jobs?: boolean } = {},
+): Promise<INestApplication> {
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     ADMIN_PASSWORD,

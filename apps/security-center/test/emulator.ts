@@ -12,8 +12,14 @@ export interface Emulator {
 }
 
 export async function startEmulator(): Promise<Emulator> {
-  if (!existsSync(MAIN)) throw new Error(`build the cloud emulator first: npx tsc -b apps/cloud-emulator/tsconfig.app.json (${MAIN} is missing)`);
-  const child: ChildProcess = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (!existsSync(MAIN))
+    throw new Error(
+      `build the cloud emulator first: npx tsc -b apps/cloud-emulator/tsconfig.app.json (${MAIN} is missing)`,
+    );
+  const child: ChildProcess = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('cloud emulator not ready within 20 s')), 20_000);
     child.once('exit', (code) => fail(new Error(`cloud emulator exited (${code})`)));

@@ -13,7 +13,8 @@ export default async function globalSetup(): Promise<void> {
     await c.end();
     process.env['KSN_TEST_MYSQL'] = 'available';
   } catch (e) {
-    if (process.env['CI'] === 'true') throw new Error(`MySQL is required in CI but unreachable at ${url}: ${String(e)}`);
+    if (process.env['CI'] === 'true')
+      throw new Error(`MySQL is required in CI but unreachable at ${url}: ${String(e)}`);
     process.env['KSN_TEST_MYSQL'] = 'unavailable';
     process.stderr.write(`\n[skipped] security-center MySQL/MariaDB specs: nothing reachable at ${url}\n`);
   }

@@ -29,7 +29,11 @@ export function discoverRoutes(app: INestApplication): RouteInfo[] {
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (sub === undefined || method === undefined) continue;
         const path = ('/' + [base, sub].filter((p) => p !== '' && p !== '/').join('/')).replace(/\/+/g, '/');
-        routes.push({ method: RequestMethod[method], path, access: reflector.getAllAndOverride<AccessRule | undefined>(ACCESS, [handler as () => void, cls]) });
+        routes.push({
+          method: RequestMethod[method],
+          path,
+          access: reflector.getAllAndOverride<AccessRule | undefined>(ACCESS, [handler as () => void, cls]),
+        });
       }
     }
   }

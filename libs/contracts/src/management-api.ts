@@ -10,7 +10,16 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Verdict } from './common';
-import { AppControlSection, CloudSection, KsnSection, OverrideAction, PolicySettings, RuleMatch, SectionName, SectionSource } from './policy';
+import {
+  AppControlSection,
+  CloudSection,
+  KsnSection,
+  OverrideAction,
+  PolicySettings,
+  RuleMatch,
+  SectionName,
+  SectionSource,
+} from './policy';
 import { TrafficKind } from './snapshot';
 import { CategoryNode } from './upstream';
 import { Role } from './management';
@@ -19,14 +28,22 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const strict = { additionalProperties: false } as const;
 const UuidLike = Type.String({ minLength: 1, maxLength: 64 });
 /** ISO 8601 instant, e.g. `2026-11-27T10:00:00.000Z`. */
-const Instant = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?Z$', maxLength: 30 });
+const Instant = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?Z$',
+  maxLength: 30,
+});
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 /** Optimistic-concurrency version: send back the one you read; a stale one gets 409. */
 const Version = Type.Integer({ minimum: 1 });
 
 /** A page of results: `?limit=` (1–1000, default 100) and `?offset=`. */
 export const Page = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), total: Type.Integer({ minimum: 0 }), limit: Type.Integer(), offset: Type.Integer() });
+  Type.Object({
+    items: Type.Array(item),
+    total: Type.Integer({ minimum: 0 }),
+    limit: Type.Integer(),
+    offset: Type.Integer(),
+  });
 export interface PageOf<T> {
   items: T[];
   total: number;
@@ -53,7 +70,10 @@ export const CreateGroupRequest = Type.Object({ name: Name, parentId: UuidLike }
 export type CreateGroupRequest = Static<typeof CreateGroupRequest>;
 
 /** Rename and/or move (parentId) a group. Moving under its own subtree is a 400. */
-export const UpdateGroupRequest = Type.Object({ version: Version, name: Type.Optional(Name), parentId: Type.Optional(UuidLike) }, strict);
+export const UpdateGroupRequest = Type.Object(
+  { version: Version, name: Type.Optional(Name), parentId: Type.Optional(UuidLike) },
+  strict,
+);
 export type UpdateGroupRequest = Static<typeof UpdateGroupRequest>;
 
 // ─── Policies: GET/PUT /groups/{id}/policy, GET /groups/{id}/effective-policy,
@@ -103,7 +123,11 @@ export type UpdatePolicyRequest = Static<typeof UpdatePolicyRequest>;
  * A group without its own application-control section gets one, starting from the effective one.
  */
 export const CreateRuleRequest = Type.Object(
-  { version: Version, rule: AppControlRuleInput, /** Position in the list (default: last). */ index: Type.Optional(Type.Integer({ minimum: 0 })) },
+  {
+    version: Version,
+    rule: AppControlRuleInput,
+    /** Position in the list (default: last). */ index: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
   strict,
 );
 export type CreateRuleRequest = Static<typeof CreateRuleRequest>;
@@ -217,7 +241,10 @@ export const CreateEnrolmentTokenRequest = Type.Object(
 export type CreateEnrolmentTokenRequest = Static<typeof CreateEnrolmentTokenRequest>;
 
 /** The token itself is shown once, in this answer only. */
-export const CreatedEnrolmentToken = Type.Composite([EnrolmentTokenView, Type.Object({ token: Type.String() })]);
+export const CreatedEnrolmentToken = Type.Composite([
+  EnrolmentTokenView,
+  Type.Object({ token: Type.String() }),
+]);
 export type CreatedEnrolmentToken = Static<typeof CreatedEnrolmentToken>;
 
 // ─── Signing keys: GET /signing-keys, POST /signing-keys/rotate (admin) ───
@@ -353,11 +380,18 @@ export type UserView = Static<typeof UserView>;
 
 const Password = Type.String({ minLength: 12, maxLength: 1000 });
 export const CreateUserRequest = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.@-]+$' }), password: Password, role: Role },
+  {
+    username: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.@-]+$' }),
+    password: Password,
+    role: Role,
+  },
   strict,
 );
 export type CreateUserRequest = Static<typeof CreateUserRequest>;
-export const UpdateUserRequest = Type.Object({ role: Type.Optional(Role), password: Type.Optional(Password) }, strict);
+export const UpdateUserRequest = Type.Object(
+  { role: Type.Optional(Role), password: Type.Optional(Password) },
+  strict,
+);
 export type UpdateUserRequest = Static<typeof UpdateUserRequest>;
 
 // ─── API tokens for automation: GET/POST /api-tokens, DELETE /api-tokens/{id} (admin) ───
@@ -373,7 +407,10 @@ export const ApiTokenView = Type.Object({
   lastUsedAt: Nullable(Type.String()),
 });
 export type ApiTokenView = Static<typeof ApiTokenView>;
-export const CreateApiTokenRequest = Type.Object({ name: Name, role: Role, expiresAt: Type.Optional(Instant) }, strict);
+export const CreateApiTokenRequest = Type.Object(
+  { name: Name, role: Role, expiresAt: Type.Optional(Instant) },
+  strict,
+);
 export type CreateApiTokenRequest = Static<typeof CreateApiTokenRequest>;
 export const CreatedApiToken = Type.Composite([ApiTokenView, Type.Object({ token: Type.String() })]);
 export type CreatedApiToken = Static<typeof CreatedApiToken>;

@@ -60,7 +60,12 @@ export const DashboardRates = Type.Object({
 });
 export type DashboardRates = Static<typeof DashboardRates>;
 
-export const ProxyTotals = Type.Object({ proxyId: Type.String(), name: Type.String(), totals: HeartbeatCounters, rates: DashboardRates });
+export const ProxyTotals = Type.Object({
+  proxyId: Type.String(),
+  name: Type.String(),
+  totals: HeartbeatCounters,
+  rates: DashboardRates,
+});
 export type ProxyTotals = Static<typeof ProxyTotals>;
 
 /**

@@ -8,12 +8,24 @@ export type SectionName = Static<typeof SectionName>;
 
 /** Cloud protection: per module id, cloud lookups on (true) or off (false). */
 export const CloudSection = Type.Object(
-  { modules: Type.Object(Object.fromEntries(MODULE_IDS.map((m) => [m, Type.Boolean()])) as Record<ModuleId, ReturnType<typeof Type.Boolean>>, { additionalProperties: false }) },
+  {
+    modules: Type.Object(
+      Object.fromEntries(MODULE_IDS.map((m) => [m, Type.Boolean()])) as Record<
+        ModuleId,
+        ReturnType<typeof Type.Boolean>
+      >,
+      { additionalProperties: false },
+    ),
+  },
   { additionalProperties: false },
 );
 export type CloudSection = Static<typeof CloudSection>;
 
-export const Participation = Type.Union([Type.Literal('extended'), Type.Literal('basic'), Type.Literal('off')]);
+export const Participation = Type.Union([
+  Type.Literal('extended'),
+  Type.Literal('basic'),
+  Type.Literal('off'),
+]);
 export type Participation = Static<typeof Participation>;
 
 export const KsnSection = Type.Object(
@@ -29,10 +41,22 @@ export const KsnSection = Type.Object(
 export type KsnSection = Static<typeof KsnSection>;
 
 export const RuleMatch = Type.Union([
-  Type.Object({ kind: Type.Literal('hash'), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('certificate'), thumbprint: Type.String({ pattern: '^[0-9a-f]{40}$' }) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('vendor'), vendor: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('category'), path: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('hash'), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('certificate'), thumbprint: Type.String({ pattern: '^[0-9a-f]{40}$' }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('vendor'), vendor: Type.String({ minLength: 1, maxLength: 200 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('category'), path: Type.String({ minLength: 1, maxLength: 500 }) },
+    { additionalProperties: false },
+  ),
 ]);
 export type RuleMatch = Static<typeof RuleMatch>;
 

@@ -62,7 +62,10 @@ export function addCounters(into: HeartbeatCounters, more: Readonly<HeartbeatCou
 
 const ObjectKey = Type.String({ minLength: 1, maxLength: 2100 });
 /** ISO 8601 instant as `Date.toISOString()` writes it. */
-const Instant = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$', maxLength: 30 });
+const Instant = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$',
+  maxLength: 30,
+});
 
 /** An object answered `unknown` since the previous beat, with the devices that asked. */
 export const HeartbeatUnknown = Type.Object(
@@ -126,7 +129,9 @@ export const Heartbeat = Type.Object(
     verdictChanges: Type.Optional(Type.Array(HeartbeatVerdictChange, { maxItems: 1000 })),
     traffic: Type.Optional(Type.Array(HeartbeatTraffic, { maxItems: 1000 })),
     /** Devices that made an authenticated request since the previous beat: their last-seen time. */
-    activeDevices: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 10000 })),
+    activeDevices: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 10000 }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -6,7 +6,12 @@ export const MAX_UPSTREAM_BATCH = 1000;
 
 /** A batch of object keys (see keys.ts), e.g. `sha256:…` or `url:https://…/`. */
 export const UpstreamLookupRequest = Type.Object(
-  { keys: Type.Array(Type.String({ minLength: 5, maxLength: 4200 }), { minItems: 1, maxItems: MAX_UPSTREAM_BATCH }) },
+  {
+    keys: Type.Array(Type.String({ minLength: 5, maxLength: 4200 }), {
+      minItems: 1,
+      maxItems: MAX_UPSTREAM_BATCH,
+    }),
+  },
   { additionalProperties: false },
 );
 export type UpstreamLookupRequest = Static<typeof UpstreamLookupRequest>;
@@ -46,7 +51,12 @@ export const FileDetails = Type.Object({
   product: Type.Optional(Type.String()),
   signer: Type.Optional(Type.String()),
   certificateStatus: Type.Optional(
-    Type.Union([Type.Literal('valid'), Type.Literal('revoked'), Type.Literal('expired'), Type.Literal('unsigned')]),
+    Type.Union([
+      Type.Literal('valid'),
+      Type.Literal('revoked'),
+      Type.Literal('expired'),
+      Type.Literal('unsigned'),
+    ]),
   ),
   size: Type.Optional(Type.Integer({ minimum: 0 })),
   firstSeen: Type.Optional(Type.String()),

@@ -13,14 +13,19 @@ describe('compile', () => {
   it('names the field and the reason of the first error', () => {
     const bad = lookup.validate({
       module: 'file-threat-protection',
-      items: [{ type: 'file', md5: '2e2c937846a0b8789e5e91739284d17a' }, { type: 'file', sha256: 'xyz' }],
+      items: [
+        { type: 'file', md5: '2e2c937846a0b8789e5e91739284d17a' },
+        { type: 'file', sha256: 'xyz' },
+      ],
     });
     expect(bad).toMatchObject({ ok: false, field: 'items[1].sha256' });
     expect(bad.ok || bad.message).toMatch(/format/);
   });
 
   it('names an unknown property', () => {
-    expect(lookup.validate({ module: 'anti-spam', items: [{ type: 'url', url: 'https://a/', extra: 1 }] })).toEqual({
+    expect(
+      lookup.validate({ module: 'anti-spam', items: [{ type: 'url', url: 'https://a/', extra: 1 }] }),
+    ).toEqual({
       ok: false,
       field: 'items[0].extra',
       message: 'unknown property',
@@ -28,16 +33,30 @@ describe('compile', () => {
   });
 
   it('reports a missing property as required', () => {
-    expect(lookup.validate({ items: [] })).toMatchObject({ ok: false, field: 'module', message: 'is required' });
+    expect(lookup.validate({ items: [] })).toMatchObject({
+      ok: false,
+      field: 'module',
+      message: 'is required',
+    });
   });
 
   it('names the field inside the union variant that matched, not the union', () => {
     const rule = compile(AppControlRule);
     const base = { id: 'r1', action: 'block', status: 'on' };
-    expect(rule.validate({ ...base, match: { kind: 'hash', sha256: 'XYZ' } })).toMatchObject({ ok: false, field: 'match.sha256' });
-    expect(rule.validate({ ...base, match: { kind: 'vendor', vendor: 'Acme', extra: true } })).toMatchObject({ ok: false, field: 'match.extra', message: 'unknown property' });
+    expect(rule.validate({ ...base, match: { kind: 'hash', sha256: 'XYZ' } })).toMatchObject({
+      ok: false,
+      field: 'match.sha256',
+    });
+    expect(rule.validate({ ...base, match: { kind: 'vendor', vendor: 'Acme', extra: true } })).toMatchObject({
+      ok: false,
+      field: 'match.extra',
+      message: 'unknown property',
+    });
     // No variant's discriminator matches: the union itself is at fault.
-    expect(rule.validate({ ...base, match: { kind: 'colour' } })).toMatchObject({ ok: false, field: 'match' });
+    expect(rule.validate({ ...base, match: { kind: 'colour' } })).toMatchObject({
+      ok: false,
+      field: 'match',
+    });
   });
 
   it('converts JSON pointers to dotted paths', () => {

@@ -1,4 +1,11 @@
-import { decodeDeviceToken, generateSigningKey, importPrivateKey, importPublicKey, signDeviceToken, verifyDeviceToken } from './index';
+import {
+  decodeDeviceToken,
+  generateSigningKey,
+  importPrivateKey,
+  importPublicKey,
+  signDeviceToken,
+  verifyDeviceToken,
+} from './index';
 
 describe('device tokens', () => {
   const pair = generateSigningKey('k1');
@@ -17,7 +24,10 @@ describe('device tokens', () => {
   it('refuses a token whose payload was changed', () => {
     const [prefix, , sig] = token.split('.');
     const forged = Buffer.from(JSON.stringify({ ...claims, grp: 'grp-admin' })).toString('base64url');
-    expect(verifyDeviceToken(`${prefix}.${forged}.${sig}`, keys, 1500)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verifyDeviceToken(`${prefix}.${forged}.${sig}`, keys, 1500)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
   });
 
   it('refuses a token signed by another key with the same kid', () => {

@@ -4,7 +4,14 @@
  * Security-center signs with its private key; proxies verify offline with the
  * public keys from the snapshot.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 
 const PREFIX = 'ksn1.';
 
@@ -74,7 +81,9 @@ export function decodeDeviceToken(token: string): DeviceClaims | undefined {
   const dot = token.indexOf('.', PREFIX.length);
   if (dot < 0 || token.indexOf('.', dot + 1) >= 0) return undefined;
   try {
-    const claims: unknown = JSON.parse(Buffer.from(token.slice(PREFIX.length, dot), 'base64url').toString('utf8'));
+    const claims: unknown = JSON.parse(
+      Buffer.from(token.slice(PREFIX.length, dot), 'base64url').toString('utf8'),
+    );
     return isClaims(claims) ? claims : undefined;
   } catch {
     return undefined;
@@ -96,7 +105,8 @@ export function verifyDeviceToken(
   if (!key) return { ok: false, reason: 'unknown_key' };
   const dot = token.lastIndexOf('.');
   const signature = Buffer.from(token.slice(dot + 1), 'base64url');
-  if (!verify(null, Buffer.from(token.slice(0, dot)), key, signature)) return { ok: false, reason: 'bad_signature' };
+  if (!verify(null, Buffer.from(token.slice(0, dot)), key, signature))
+    return { ok: false, reason: 'bad_signature' };
   if (claims.exp <= nowSeconds) return { ok: false, reason: 'expired' };
   return { ok: true, claims };
 }

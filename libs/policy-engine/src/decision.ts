@@ -35,7 +35,9 @@ const PRECEDENCE = ['hash', 'certificate', 'vendor', 'category'] as const;
 
 /** `Games` covers `Games` and `Games/…`, never `Gamesroom`. */
 export function categoryCovers(rulePath: string, category: string): boolean {
-  return category === rulePath || (category.startsWith(rulePath) && category.charCodeAt(rulePath.length) === 47);
+  return (
+    category === rulePath || (category.startsWith(rulePath) && category.charCodeAt(rulePath.length) === 47)
+  );
 }
 
 function ruleMatches(rule: AppControlRule, facts: ObjectFacts): boolean {

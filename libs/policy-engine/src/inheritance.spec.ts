@@ -18,7 +18,17 @@ describe(resolveAll.name, () => {
     const groups: PolicyGroup[] = [
       { id: 'root', parentId: null, policy: { locked: [], cloud: off('anti-spam') } },
       { id: 'mid', parentId: 'root', policy: { locked: [] } },
-      { id: 'leaf', parentId: 'mid', policy: { locked: [], ksn: { participation: 'basic', sending: { statistics: false, detectedObjects: false, urls: false } } } },
+      {
+        id: 'leaf',
+        parentId: 'mid',
+        policy: {
+          locked: [],
+          ksn: {
+            participation: 'basic',
+            sending: { statistics: false, detectedObjects: false, urls: false },
+          },
+        },
+      },
     ];
     const leaf = resolveEffectivePolicy('leaf', groups);
     expect(leaf.settings.cloud.modules['anti-spam']).toBe(false);
@@ -43,8 +53,15 @@ describe(resolveAll.name, () => {
   });
 
   it('refuses cycles and unknown parents', () => {
-    expect(() => resolveAll([{ id: 'a', parentId: 'b', policy: { locked: [] } }, { id: 'b', parentId: 'a', policy: { locked: [] } }])).toThrow(PolicyTreeError);
-    expect(() => resolveAll([{ id: 'a', parentId: 'nope', policy: { locked: [] } }])).toThrow(/unknown group nope/);
+    expect(() =>
+      resolveAll([
+        { id: 'a', parentId: 'b', policy: { locked: [] } },
+        { id: 'b', parentId: 'a', policy: { locked: [] } },
+      ]),
+    ).toThrow(PolicyTreeError);
+    expect(() => resolveAll([{ id: 'a', parentId: 'nope', policy: { locked: [] } }])).toThrow(
+      /unknown group nope/,
+    );
   });
 
   // Random trees: group i's parent is one of groups 0..i-1; each group sets a random subset of
@@ -65,9 +82,19 @@ describe(resolveAll.name, () => {
     return spec.map((s, i) => {
       const policy: GroupPolicy = { locked: s.locks };
       // Encode the group's index in each section so values identify their origin.
-      if (s.sets.includes('cloud')) policy.cloud = { modules: { ...DEFAULT_SETTINGS.cloud.modules, 'anti-spam': i % 2 === 0 } };
-      if (s.sets.includes('ksn')) policy.ksn = { participation: 'basic', sending: { statistics: false, detectedObjects: false, urls: i % 2 === 0 } };
-      if (s.sets.includes('appControl')) policy.appControl = { mode: 'default-allow', testMode: false, rules: [{ id: `r${i}`, action: 'block', status: 'on', match: { kind: 'vendor', vendor: `v${i}` } }] };
+      if (s.sets.includes('cloud'))
+        policy.cloud = { modules: { ...DEFAULT_SETTINGS.cloud.modules, 'anti-spam': i % 2 === 0 } };
+      if (s.sets.includes('ksn'))
+        policy.ksn = {
+          participation: 'basic',
+          sending: { statistics: false, detectedObjects: false, urls: i % 2 === 0 },
+        };
+      if (s.sets.includes('appControl'))
+        policy.appControl = {
+          mode: 'default-allow',
+          testMode: false,
+          rules: [{ id: `r${i}`, action: 'block', status: 'on', match: { kind: 'vendor', vendor: `v${i}` } }],
+        };
       return { id: `g${i}`, parentId: s.parent < 0 ? null : `g${s.parent}`, policy };
     });
   }
@@ -75,7 +102,7 @@ describe(resolveAll.name, () => {
   function ancestors(groups: PolicyGroup[], id: string): PolicyGroup[] {
     const byId = new Map(groups.map((g) => [g.id, g]));
     const out: PolicyGroup[] = [];
-    for (let g = byId.get(byId.get(id)!.parentId ?? '') ; g; g = byId.get(g.parentId ?? '')) out.push(g);
+    for (let g = byId.get(byId.get(id)!.parentId ?? ''); g; g = byId.get(g.parentId ?? '')) out.push(g);
     return out; // nearest first
   }
 
@@ -94,7 +121,9 @@ describe(resolveAll.name, () => {
               expect(eff.sources[section].lockedBy).toBeDefined();
             } else {
               const setter = [g, ...up].find((a) => a.policy[section] !== undefined);
-              expect(eff.settings[section]).toEqual(setter ? setter.policy[section] : DEFAULT_SETTINGS[section]);
+              expect(eff.settings[section]).toEqual(
+                setter ? setter.policy[section] : DEFAULT_SETTINGS[section],
+              );
               expect(eff.sources[section].groupId).toBe(setter?.id);
               expect(eff.sources[section].lockedBy).toBeUndefined();
             }
@@ -105,7 +134,7 @@ describe(resolveAll.name, () => {
     );
   });
 
-  it('property: a group that sets nothing and sits under no lock has its parent\'s settings', () => {
+  it("property: a group that sets nothing and sits under no lock has its parent's settings", () => {
     fc.assert(
       fc.property(arbTree, (spec) => {
         const groups = build(spec.map((s, i) => (i === spec.length - 1 ? { ...s, sets: [] } : s)));

@@ -11,18 +11,57 @@ function read(settings: Partial<PolicySettings>, path: string): unknown {
 }
 
 describe(explainSettings.name, () => {
-  it('lists every setting once, in a stable order, with its section\'s source', () => {
+  it("lists every setting once, in a stable order, with its section's source", () => {
     const groups: PolicyGroup[] = [
-      { id: 'root', parentId: null, policy: { locked: ['ksn'], ksn: { participation: 'basic', sending: { statistics: false, detectedObjects: false, urls: false } } } },
-      { id: 'child', parentId: 'root', policy: { locked: [], ksn: { participation: 'extended', sending: { statistics: true, detectedObjects: true, urls: true } }, cloud: { modules: { ...DEFAULT_SETTINGS.cloud.modules, 'anti-spam': false } } } },
+      {
+        id: 'root',
+        parentId: null,
+        policy: {
+          locked: ['ksn'],
+          ksn: {
+            participation: 'basic',
+            sending: { statistics: false, detectedObjects: false, urls: false },
+          },
+        },
+      },
+      {
+        id: 'child',
+        parentId: 'root',
+        policy: {
+          locked: [],
+          ksn: {
+            participation: 'extended',
+            sending: { statistics: true, detectedObjects: true, urls: true },
+          },
+          cloud: { modules: { ...DEFAULT_SETTINGS.cloud.modules, 'anti-spam': false } },
+        },
+      },
     ];
     const rows = explainSettings(resolveAll(groups).get('child')!);
     expect(rows.map((r) => r.path)).toEqual(SETTING_PATHS);
     expect(new Set(SETTING_PATHS).size).toBe(SETTING_PATHS.length);
-    expect(rows.find((r) => r.path === 'cloud.modules.anti-spam')).toEqual({ path: 'cloud.modules.anti-spam', section: 'cloud', value: false, from: 'own', groupId: 'child' });
+    expect(rows.find((r) => r.path === 'cloud.modules.anti-spam')).toEqual({
+      path: 'cloud.modules.anti-spam',
+      section: 'cloud',
+      value: false,
+      from: 'own',
+      groupId: 'child',
+    });
     // The child's own ksn section is overruled by the root's lock.
-    expect(rows.find((r) => r.path === 'ksn.participation')).toEqual({ path: 'ksn.participation', section: 'ksn', value: 'basic', from: 'inherited', groupId: 'root', lockedBy: 'root' });
-    expect(rows.find((r) => r.path === 'appControl.mode')).toEqual({ path: 'appControl.mode', section: 'appControl', value: 'default-allow', from: 'default' });
+    expect(rows.find((r) => r.path === 'ksn.participation')).toEqual({
+      path: 'ksn.participation',
+      section: 'ksn',
+      value: 'basic',
+      from: 'inherited',
+      groupId: 'root',
+      lockedBy: 'root',
+    });
+    expect(rows.find((r) => r.path === 'appControl.mode')).toEqual({
+      path: 'appControl.mode',
+      section: 'appControl',
+      value: 'default-allow',
+      from: 'default',
+    });
   });
 
   // Random trees as in inheritance.spec.ts, with values that differ per group so a value identifies its origin.
@@ -39,14 +78,29 @@ describe(explainSettings.name, () => {
     ),
   );
 
-  function build(spec: { parent: number; sets: SectionName[]; locks: SectionName[]; bits: boolean[] }[]): PolicyGroup[] {
+  function build(
+    spec: { parent: number; sets: SectionName[]; locks: SectionName[]; bits: boolean[] }[],
+  ): PolicyGroup[] {
     return spec.map((s, i) => {
       const policy: GroupPolicy = { locked: s.locks };
       if (s.sets.includes('cloud')) {
-        policy.cloud = { modules: Object.fromEntries(Object.keys(DEFAULT_SETTINGS.cloud.modules).map((m, k) => [m, s.bits[k]!])) as PolicySettings['cloud']['modules'] };
+        policy.cloud = {
+          modules: Object.fromEntries(
+            Object.keys(DEFAULT_SETTINGS.cloud.modules).map((m, k) => [m, s.bits[k]!]),
+          ) as PolicySettings['cloud']['modules'],
+        };
       }
-      if (s.sets.includes('ksn')) policy.ksn = { participation: (['extended', 'basic', 'off'] as const)[i % 3]!, sending: { statistics: s.bits[0]!, detectedObjects: s.bits[1]!, urls: s.bits[2]! } };
-      if (s.sets.includes('appControl')) policy.appControl = { mode: s.bits[3] ? 'default-deny' : 'default-allow', testMode: s.bits[4]!, rules: [{ id: `r${i}`, action: 'block', status: 'on', match: { kind: 'vendor', vendor: `v${i}` } }] };
+      if (s.sets.includes('ksn'))
+        policy.ksn = {
+          participation: (['extended', 'basic', 'off'] as const)[i % 3]!,
+          sending: { statistics: s.bits[0]!, detectedObjects: s.bits[1]!, urls: s.bits[2]! },
+        };
+      if (s.sets.includes('appControl'))
+        policy.appControl = {
+          mode: s.bits[3] ? 'default-deny' : 'default-allow',
+          testMode: s.bits[4]!,
+          rules: [{ id: `r${i}`, action: 'block', status: 'on', match: { kind: 'vendor', vendor: `v${i}` } }],
+        };
       return { id: `g${i}`, parentId: s.parent < 0 ? null : `g${s.parent}`, policy };
     });
   }
@@ -79,7 +133,8 @@ describe(explainSettings.name, () => {
               expect(anyLock).toBe(false);
             }
             // Without a lock, a group that sets a section always gets its own values.
-            if (!anyLock && g.policy[section] !== undefined) expect(row).toMatchObject({ from: 'own', groupId: g.id });
+            if (!anyLock && g.policy[section] !== undefined)
+              expect(row).toMatchObject({ from: 'own', groupId: g.id });
           }
         }
       }),

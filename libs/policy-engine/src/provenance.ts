@@ -1,4 +1,11 @@
-import { MODULE_IDS, SECTION_NAMES, type EffectivePolicy, type PolicySettings, type SectionName, type SectionSource } from '@ksn/contracts';
+import {
+  MODULE_IDS,
+  SECTION_NAMES,
+  type EffectivePolicy,
+  type PolicySettings,
+  type SectionName,
+  type SectionSource,
+} from '@ksn/contracts';
 
 /** One setting of an effective policy, with where its value comes from. */
 export interface SettingProvenance extends SectionSource {

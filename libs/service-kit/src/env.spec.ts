@@ -25,7 +25,14 @@ describe(parseEnv.name, () => {
   it('names every bad variable and hides secrets', () => {
     let err: ConfigError | undefined;
     try {
-      parseEnv(spec, { PORT: '99999', MODE: 'c', TLS: 'maybe', KEY: 'secret-value', SIZE: '0', UPSTREAM: 'http://u:p@x/' });
+      parseEnv(spec, {
+        PORT: '99999',
+        MODE: 'c',
+        TLS: 'maybe',
+        KEY: 'secret-value',
+        SIZE: '0',
+        UPSTREAM: 'http://u:p@x/',
+      });
     } catch (e) {
       err = e as ConfigError;
     }
@@ -44,8 +51,19 @@ describe(parseEnv.name, () => {
 describe(createLogger.name, () => {
   it('redacts secret-looking fields', () => {
     const lines: string[] = [];
-    createLogger('t', { write: (l) => lines.push(l) }).info('hello', { password: 'p', apiKey: 'k', user: 'u' });
+    createLogger('t', { write: (l) => lines.push(l) }).info('hello', {
+      password: 'p',
+      apiKey: 'k',
+      user: 'u',
+    });
     const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(entry).toMatchObject({ level: 'info', service: 't', msg: 'hello', password: '[redacted]', apiKey: '[redacted]', user: 'u' });
+    expect(entry).toMatchObject({
+      level: 'info',
+      service: 't',
+      msg: 'hello',
+      password: '[redacted]',
+      apiKey: '[redacted]',
+      user: 'u',
+    });
   });
 });

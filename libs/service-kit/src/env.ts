@@ -21,7 +21,10 @@ export class ConfigError extends Error {
 type Spec = Record<string, EnvVar<unknown>>;
 export type EnvOf<S extends Spec> = { [K in keyof S]: S[K] extends EnvVar<infer T> ? T : never };
 
-export function parseEnv<S extends Spec>(spec: S, env: NodeJS.ProcessEnv | Record<string, string | undefined>): EnvOf<S> {
+export function parseEnv<S extends Spec>(
+  spec: S,
+  env: NodeJS.ProcessEnv | Record<string, string | undefined>,
+): EnvOf<S> {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(spec)) {
@@ -72,7 +75,8 @@ export function str(o: Common<string> & { pattern?: RegExp; hint?: string }): En
     default: o.default,
     secret: o.secret ?? false,
     parse(raw) {
-      if (o.pattern && !o.pattern.test(raw)) throw new Error(`must be ${o.hint ?? `like ${o.pattern.source}`}`);
+      if (o.pattern && !o.pattern.test(raw))
+        throw new Error(`must be ${o.hint ?? `like ${o.pattern.source}`}`);
       return raw;
     },
   };
@@ -95,7 +99,8 @@ export function oneOf<T extends string>(values: readonly T[], o: Common<T>): Env
     description: o.description,
     default: o.default,
     parse(raw) {
-      if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
+      if (!(values as readonly string[]).includes(raw))
+        throw new Error(`must be one of ${values.join(', ')}`);
       return raw as T;
     },
   };
@@ -123,7 +128,10 @@ export function httpUrl(o: Common<string>): EnvVar<string> {
 /** Markdown rows `| NAME | default | description |` for the README's configuration table. */
 export function envTable(spec: Spec): string {
   return Object.entries(spec)
-    .map(([name, v]) => `| \`${name}\` | ${v.default === undefined ? '(required)' : v.default === '' ? '(empty)' : `\`${String(v.default)}\``} | ${v.description} |`)
+    .map(
+      ([name, v]) =>
+        `| \`${name}\` | ${v.default === undefined ? '(required)' : v.default === '' ? '(empty)' : `\`${String(v.default)}\``} | ${v.description} |`,
+    )
     .join('\n');
 }
 

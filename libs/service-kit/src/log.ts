@@ -26,7 +26,9 @@ export function createLogger(
   const write = opts.write ?? ((line: string) => process.stdout.write(line + '\n'));
   const log = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level, service, msg, ...(fields && redact(fields)) }));
+    write(
+      JSON.stringify({ time: new Date().toISOString(), level, service, msg, ...(fields && redact(fields)) }),
+    );
   };
   return {
     debug: (m, f) => log('debug', m, f),

@@ -34,7 +34,8 @@ export const routes: Routes = [
       },
       {
         path: 'reputation',
-        loadChildren: () => import('./features/reputation/reputation.routes').then((m) => m.REPUTATION_ROUTES),
+        loadChildren: () =>
+          import('./features/reputation/reputation.routes').then((m) => m.REPUTATION_ROUTES),
       },
       {
         path: 'proxies',
@@ -46,7 +47,8 @@ export const routes: Routes = [
       },
       {
         path: 'categories',
-        loadChildren: () => import('./features/categories/categories.routes').then((m) => m.CATEGORIES_ROUTES),
+        loadChildren: () =>
+          import('./features/categories/categories.routes').then((m) => m.CATEGORIES_ROUTES),
       },
       {
         path: 'users',

@@ -36,11 +36,29 @@ export function group(overrides: Partial<GroupView> = {}): GroupView {
 export function childPolicyView(version = 3): GroupPolicyView {
   const s = settings();
   const sources: SettingSource[] = [
-    ...MODULES.map((m): SettingSource => ({ path: `cloud.modules.${m}`, value: true, from: 'inherited', groupId: 'g-root', groupName: 'Head office' })),
+    ...MODULES.map((m): SettingSource => ({
+      path: `cloud.modules.${m}`,
+      value: true,
+      from: 'inherited',
+      groupId: 'g-root',
+      groupName: 'Head office',
+    })),
     ...['participation', 'sending.statistics', 'sending.detectedObjects', 'sending.urls'].map(
-      (p): SettingSource => ({ path: `ksn.${p}`, value: true, from: 'inherited', groupId: 'g-root', groupName: 'Head office', lockedBy: 'g-root', lockedByName: 'Head office' }),
+      (p): SettingSource => ({
+        path: `ksn.${p}`,
+        value: true,
+        from: 'inherited',
+        groupId: 'g-root',
+        groupName: 'Head office',
+        lockedBy: 'g-root',
+        lockedByName: 'Head office',
+      }),
     ),
-    ...['mode', 'testMode', 'rules'].map((p): SettingSource => ({ path: `appControl.${p}`, value: null, from: 'default' })),
+    ...['mode', 'testMode', 'rules'].map((p): SettingSource => ({
+      path: `appControl.${p}`,
+      value: null,
+      from: 'default',
+    })),
   ];
   return {
     groupId: 'g-child',

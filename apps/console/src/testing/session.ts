@@ -11,7 +11,9 @@ import { ADMIN } from './fixtures';
 /** Logs in through the real SessionService (answering its request) as a user with `role`. */
 export async function loginAs(role: Role): Promise<void> {
   const done = TestBed.inject(SessionService).login({ username: ADMIN.username, password: 'x' });
-  TestBed.inject(HttpTestingController).expectOne(AUTH_URLS.login).flush({ ...ADMIN, role });
+  TestBed.inject(HttpTestingController)
+    .expectOne(AUTH_URLS.login)
+    .flush({ ...ADMIN, role });
   await done;
 }
 
@@ -19,9 +21,16 @@ export async function loginAs(role: Role): Promise<void> {
  * A page component under test the way the app runs it (HTTP through the session
  * interceptor, a router), with a user of `role` logged in.
  */
-export async function mountPage<T>(component: Type<T>, role: Role): Promise<{ fixture: ComponentFixture<T>; http: HttpTestingController; page: HTMLElement }> {
+export async function mountPage<T>(
+  component: Type<T>,
+  role: Role,
+): Promise<{ fixture: ComponentFixture<T>; http: HttpTestingController; page: HTMLElement }> {
   TestBed.configureTestingModule({
-    providers: [provideHttpClient(withInterceptors([sessionInterceptor])), provideHttpClientTesting(), provideRouter([])],
+    providers: [
+      provideHttpClient(withInterceptors([sessionInterceptor])),
+      provideHttpClientTesting(),
+      provideRouter([]),
+    ],
   });
   const http = TestBed.inject(HttpTestingController);
   await loginAs(role);
@@ -36,7 +45,11 @@ export function byTestId(root: HTMLElement, id: string): string | undefined {
 
 /** Types into an input or select the way a user does (value + input/change events). */
 export function typeInto(el: Element | null, value: string): void {
-  if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement))
+  if (!(
+    el instanceof HTMLInputElement ||
+    el instanceof HTMLSelectElement ||
+    el instanceof HTMLTextAreaElement
+  ))
     throw new Error('not a form control');
   el.value = value;
   el.dispatchEvent(new Event(el instanceof HTMLSelectElement ? 'change' : 'input'));

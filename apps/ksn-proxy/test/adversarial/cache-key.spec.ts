@@ -14,15 +14,34 @@ import { fuzzSeed, postLookup, startRig, type Rig } from './harness';
 jest.setTimeout(30_000);
 
 const VERDICTS: Verdict[] = ['clean', 'malicious', 'suspicious', 'adware', 'unknown'];
-const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
+const hex = (n: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
 /** The same hex string with each letter's case chosen at random. */
-const caseMix = (h: string) => fc.array(fc.boolean(), { minLength: h.length, maxLength: h.length }).map((flags) => [...h].map((c, i) => (flags[i] ? c.toUpperCase() : c)).join(''));
+const caseMix = (h: string) =>
+  fc
+    .array(fc.boolean(), { minLength: h.length, maxLength: h.length })
+    .map((flags) => [...h].map((c, i) => (flags[i] ? c.toUpperCase() : c)).join(''));
 
 /** What an answer says about the object, without the ttl (which counts down) or the source. */
-const essence = (r: LookupResult) => ({ key: r.key, verdict: r.verdict, decision: r.decision, category: r.category, reason: r.reason });
+const essence = (r: LookupResult) => ({
+  key: r.key,
+  verdict: r.verdict,
+  decision: r.decision,
+  category: r.category,
+  reason: r.reason,
+});
 
-async function results(rig: Rig, items: unknown[], headers: Record<string, string> = {}, token?: string): Promise<LookupResult[]> {
-  const res = await postLookup(rig, { module: 'file-threat-protection', items }, { ...headers, ...(token && { authorization: `Bearer ${token}` }) });
+async function results(
+  rig: Rig,
+  items: unknown[],
+  headers: Record<string, string> = {},
+  token?: string,
+): Promise<LookupResult[]> {
+  const res = await postLookup(
+    rig,
+    { module: 'file-threat-protection', items },
+    { ...headers, ...(token && { authorization: `Bearer ${token}` }) },
+  );
   expect(res.status).toBe(200);
   return ((await res.json()) as LookupResponse).results;
 }
@@ -46,7 +65,19 @@ describe('ksn-proxy adversarial: cache key properties (fast-check)', () => {
     ] as const;
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(...kinds).chain(([kind, len]) => hex(len).chain((h) => fc.tuple(fc.constant(kind), fc.constant(h), caseMix(h), caseMix(h), fc.constantFrom(...VERDICTS)))),
+        fc
+          .constantFrom(...kinds)
+          .chain(([kind, len]) =>
+            hex(len).chain((h) =>
+              fc.tuple(
+                fc.constant(kind),
+                fc.constant(h),
+                caseMix(h),
+                caseMix(h),
+                fc.constantFrom(...VERDICTS),
+              ),
+            ),
+          ),
         async ([kind, h, spellingA, spellingB, verdict]) => {
           const key = `${kind}:${h}`;
           rig.up.verdicts.set(key, { verdict });
@@ -66,19 +97,50 @@ describe('ksn-proxy adversarial: cache key properties (fast-check)', () => {
   });
 
   it('URL spellings that normalise to one URL (scheme/host case, default port, fragment) are one key', async () => {
-    const label = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), minLength: 1, maxLength: 12 });
-    const path = fc.array(fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-_.'), minLength: 1, maxLength: 8 }), { maxLength: 4 }).map((p) => '/' + p.join('/'));
-    const flip = (s: string) => fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }).map((f) => [...s].map((c, i) => (f[i] ? c.toUpperCase() : c)).join(''));
+    const label = fc.string({
+      unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'),
+      minLength: 1,
+      maxLength: 12,
+    });
+    const path = fc
+      .array(
+        fc.string({
+          unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-_.'),
+          minLength: 1,
+          maxLength: 8,
+        }),
+        { maxLength: 4 },
+      )
+      .map((p) => '/' + p.join('/'));
+    const flip = (s: string) =>
+      fc
+        .array(fc.boolean(), { minLength: s.length, maxLength: s.length })
+        .map((f) => [...s].map((c, i) => (f[i] ? c.toUpperCase() : c)).join(''));
     await fc.assert(
       fc.asyncProperty(
-        fc.tuple(fc.constantFrom('http', 'https'), fc.array(label, { minLength: 1, maxLength: 3 }), path, fc.constantFrom(...VERDICTS)).chain(([scheme, labels, p, verdict]) => {
-          const host = [...labels, 'example'].join('.');
-          const canonical = `${scheme}://${host}${p}`;
-          const spelling = fc
-            .tuple(flip(scheme), flip(host), fc.boolean(), fc.option(fc.string({ unit: fc.constantFrom(...'abcxyz#/?'), maxLength: 6 })))
-            .map(([s, h, port, frag]) => `${s}://${h}${port ? (scheme === 'http' ? ':80' : ':443') : ''}${p}${frag === null ? '' : `#${frag}`}`);
-          return fc.tuple(fc.constant(canonical), spelling, spelling, fc.constant(verdict));
-        }),
+        fc
+          .tuple(
+            fc.constantFrom('http', 'https'),
+            fc.array(label, { minLength: 1, maxLength: 3 }),
+            path,
+            fc.constantFrom(...VERDICTS),
+          )
+          .chain(([scheme, labels, p, verdict]) => {
+            const host = [...labels, 'example'].join('.');
+            const canonical = `${scheme}://${host}${p}`;
+            const spelling = fc
+              .tuple(
+                flip(scheme),
+                flip(host),
+                fc.boolean(),
+                fc.option(fc.string({ unit: fc.constantFrom(...'abcxyz#/?'), maxLength: 6 })),
+              )
+              .map(
+                ([s, h, port, frag]) =>
+                  `${s}://${h}${port ? (scheme === 'http' ? ':80' : ':443') : ''}${p}${frag === null ? '' : `#${frag}`}`,
+              );
+            return fc.tuple(fc.constant(canonical), spelling, spelling, fc.constant(verdict));
+          }),
         async ([canonical, a, b, verdict]) => {
           const key = `url:${new URL(canonical).href}`;
           rig.up.verdicts.set(key, { verdict });
@@ -87,7 +149,11 @@ describe('ksn-proxy adversarial: cache key properties (fast-check)', () => {
           expect(ra!.key).toBe(key);
           expect(essence(rb!)).toEqual(essence(ra!));
           expect(rb!.source).toBe('cache');
-          expect(rig.up.lookups.flatMap((r) => (JSON.parse(r.body) as { keys: string[] }).keys).filter((k) => k === key)).toHaveLength(1);
+          expect(
+            rig.up.lookups
+              .flatMap((r) => (JSON.parse(r.body) as { keys: string[] }).keys)
+              .filter((k) => k === key),
+          ).toHaveLength(1);
         },
       ),
       { seed: seed + 1, numRuns: 60 },
@@ -95,8 +161,12 @@ describe('ksn-proxy adversarial: cache key properties (fast-check)', () => {
   });
 
   it('nothing outside the key changes an answer: extra headers, another device of the group, position in the batch', async () => {
-    const headerName = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz-'), minLength: 1, maxLength: 20 }).map((s) => `x-${s}`);
-    const headerValue = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABC0123456789 ;=,/.:'), maxLength: 40 }).map((s) => s.trim());
+    const headerName = fc
+      .string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz-'), minLength: 1, maxLength: 20 })
+      .map((s) => `x-${s}`);
+    const headerValue = fc
+      .string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABC0123456789 ;=,/.:'), maxLength: 40 })
+      .map((s) => s.trim());
     const known = [
       'accept-language',
       'user-agent',
@@ -124,8 +194,13 @@ describe('ksn-proxy adversarial: cache key properties (fast-check)', () => {
           rig.up.verdicts.set(key, { verdict });
           const plain = (await results(rig, [{ type: 'file', sha256: h }]))[0]!;
           const withHeaders = (await results(rig, [{ type: 'file', sha256: h }], extra))[0]!;
-          const otherDevice = (await results(rig, [{ type: 'file', sha256: h }], {}, rig.sc.token(`dev-fuzz-${n++}`)))[0]!;
-          const filler = Array.from({ length: 5 }, (_, i) => ({ type: 'file', md5: i.toString(16).padStart(32, '0') }));
+          const otherDevice = (
+            await results(rig, [{ type: 'file', sha256: h }], {}, rig.sc.token(`dev-fuzz-${n++}`))
+          )[0]!;
+          const filler = Array.from({ length: 5 }, (_, i) => ({
+            type: 'file',
+            md5: i.toString(16).padStart(32, '0'),
+          }));
           filler.splice(position, 0, { type: 'file', sha256: h } as never);
           const inBatch = (await results(rig, filler))[position]!;
           for (const r of [withHeaders, otherDevice, inBatch]) expect(essence(r)).toEqual(essence(plain));

@@ -52,15 +52,26 @@ export class RecordingUpstream {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body });
+        this.requests.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          rawHeaders: req.rawHeaders,
+          body,
+        });
         const b = this.behaviour;
         if (b.kind === 'hang') return;
-        if (b.kind === 'error') return void res.writeHead(b.status, { 'content-type': 'application/json' }).end('{"error":"internal_error","message":"injected"}');
+        if (b.kind === 'error')
+          return void res
+            .writeHead(b.status, { 'content-type': 'application/json' })
+            .end('{"error":"internal_error","message":"injected"}');
         let payload = '{}';
         let status = 200;
         if (req.url?.startsWith('/v1/lookup')) {
           const { keys } = JSON.parse(body) as { keys: string[] };
-          payload = JSON.stringify({ results: keys.map((key) => ({ key, ...(this.verdicts.get(key) ?? { verdict: 'unknown' }) })) });
+          payload = JSON.stringify({
+            results: keys.map((key) => ({ key, ...(this.verdicts.get(key) ?? { verdict: 'unknown' }) })),
+          });
         } else if (req.url?.startsWith('/v1/telemetry')) {
           status = 202;
           payload = JSON.stringify({ accepted: 1, duplicate: 0 });
@@ -79,7 +90,10 @@ export class RecordingUpstream {
           setTimeout(() => res.socket?.destroy(), 5);
           return;
         }
-        const send = () => res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(payload)) }).end(payload);
+        const send = () =>
+          res
+            .writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(payload)) })
+            .end(payload);
         if (b.kind === 'slow') setTimeout(send, b.delayMs);
         else send();
       });
@@ -122,7 +136,12 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export function proxyConfig(sc: { url: string }, upstreamUrl: string, dataDir: string, env: Record<string, string> = {}) {
+export function proxyConfig(
+  sc: { url: string },
+  upstreamUrl: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+) {
   return loadConfig({
     PORT: '0',
     ADMIN_PORT: '0',
@@ -165,7 +184,11 @@ export function lookupBody(items: unknown[], module = 'file-threat-protection'):
   return JSON.stringify({ module, items });
 }
 
-export async function postLookup(rig: Rig, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export async function postLookup(
+  rig: Rig,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${rig.proxy.endpointUrl}/v1/lookup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${rig.token}`, ...headers },

@@ -19,7 +19,10 @@ describe('ksn-proxy adversarial: hop-by-hop headers on forwarded telemetry', () 
   });
 
   it('strips both directions and keeps the device identity inside the network', async () => {
-    const body = JSON.stringify({ kind: 'statistics', records: [{ detections: 3, module: 'file-threat-protection' }] });
+    const body = JSON.stringify({
+      kind: 'statistics',
+      records: [{ detections: 3, module: 'file-threat-protection' }],
+    });
     const raw =
       [
         'POST /v1/telemetry HTTP/1.1',
@@ -48,7 +51,18 @@ describe('ksn-proxy adversarial: hop-by-hop headers on forwarded telemetry', () 
     const forwarded = rig.up.requests.filter((r) => r.url.startsWith('/v1/telemetry'));
     expect(forwarded).toHaveLength(1);
     const seen = forwarded[0]!;
-    for (const name of ['x-endpoint-private', 'keep-alive', 'te', 'trailer', 'proxy-authorization', 'proxy-connection', 'cookie', 'x-forwarded-for', 'forwarded', 'upgrade']) {
+    for (const name of [
+      'x-endpoint-private',
+      'keep-alive',
+      'te',
+      'trailer',
+      'proxy-authorization',
+      'proxy-connection',
+      'cookie',
+      'x-forwarded-for',
+      'forwarded',
+      'upgrade',
+    ]) {
       expect({ name, value: seen.headers[name] }).toEqual({ name, value: undefined });
     }
     expect(seen.headers['authorization'] ?? '').not.toContain(rig.token);
@@ -62,8 +76,17 @@ describe('ksn-proxy adversarial: hop-by-hop headers on forwarded telemetry', () 
   });
 
   it('a telemetry body that fails validation never leaves the network', async () => {
-    for (const body of ['{', JSON.stringify({ kind: 'statistics', records: [] }), JSON.stringify({ kind: 'everything', records: [{}] }), JSON.stringify({ kind: 'statistics', records: [{}], extra: 1 })]) {
-      const res = await fetch(`${rig.proxy.endpointUrl}/v1/telemetry`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${rig.token}` }, body });
+    for (const body of [
+      '{',
+      JSON.stringify({ kind: 'statistics', records: [] }),
+      JSON.stringify({ kind: 'everything', records: [{}] }),
+      JSON.stringify({ kind: 'statistics', records: [{}], extra: 1 }),
+    ]) {
+      const res = await fetch(`${rig.proxy.endpointUrl}/v1/telemetry`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${rig.token}` },
+        body,
+      });
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ error: 'invalid_request' });
     }

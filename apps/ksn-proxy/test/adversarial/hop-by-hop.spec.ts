@@ -11,7 +11,15 @@ import { EICAR, rawHeaderNames, rawRequest, startRig, type Rig } from './harness
 jest.setTimeout(30_000);
 
 const CRLF = '\r\n';
-const HOP_BY_HOP_REQUEST = ['x-endpoint-private', 'te', 'upgrade', 'proxy-authorization', 'keep-alive', 'proxy-connection', 'trailer'];
+const HOP_BY_HOP_REQUEST = [
+  'x-endpoint-private',
+  'te',
+  'upgrade',
+  'proxy-authorization',
+  'keep-alive',
+  'proxy-connection',
+  'trailer',
+];
 const HOP_BY_HOP_RESPONSE = ['x-upstream-private', 'proxy-authenticate', 'x-upstream-ok'];
 
 describe('ksn-proxy adversarial: hop-by-hop headers', () => {
@@ -23,8 +31,14 @@ describe('ksn-proxy adversarial: hop-by-hop headers', () => {
     await rig.close();
   });
 
-  it('a lookup miss reaches the upstream without any of the endpoint\'s hop-by-hop headers or its device token', async () => {
-    const body = JSON.stringify({ module: 'file-threat-protection', items: [{ type: 'file', sha256: 'd'.repeat(64) }, { type: 'url', url: 'http://www.example.com/' }] });
+  it("a lookup miss reaches the upstream without any of the endpoint's hop-by-hop headers or its device token", async () => {
+    const body = JSON.stringify({
+      module: 'file-threat-protection',
+      items: [
+        { type: 'file', sha256: 'd'.repeat(64) },
+        { type: 'url', url: 'http://www.example.com/' },
+      ],
+    });
     const raw =
       [
         'POST /v1/lookup HTTP/1.1',
@@ -49,7 +63,8 @@ describe('ksn-proxy adversarial: hop-by-hop headers', () => {
     expect(reply.status).toBe(200);
     expect(rig.up.lookups).toHaveLength(1);
     const seen = rig.up.lookups[0]!;
-    for (const name of [...HOP_BY_HOP_REQUEST, 'cookie', 'x-forwarded-for']) expect(seen.headers[name]).toBeUndefined();
+    for (const name of [...HOP_BY_HOP_REQUEST, 'cookie', 'x-forwarded-for'])
+      expect(seen.headers[name]).toBeUndefined();
     // The device's token is for the proxy only; the upstream never learns it.
     expect(seen.headers['authorization'] ?? '').not.toContain(rig.token);
     expect(seen.body).not.toContain(rig.token);
@@ -58,13 +73,33 @@ describe('ksn-proxy adversarial: hop-by-hop headers', () => {
     expect(connection).not.toContain('close');
   });
 
-  it('the endpoint sees none of the upstream\'s hop-by-hop (or private) response headers', async () => {
+  it("the endpoint sees none of the upstream's hop-by-hop (or private) response headers", async () => {
     for (const path of ['/v1/lookup', `/v1/files/${EICAR}`]) {
-      const body = JSON.stringify({ module: 'file-threat-protection', items: [{ type: 'file', sha256: 'e'.repeat(64) }] });
+      const body = JSON.stringify({
+        module: 'file-threat-protection',
+        items: [{ type: 'file', sha256: 'e'.repeat(64) }],
+      });
       const raw =
         path === '/v1/lookup'
-          ? ['POST /v1/lookup HTTP/1.1', 'Host: proxy', `Authorization: Bearer ${rig.token}`, 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close'].join(CRLF) + CRLF + CRLF + body
-          : [`GET ${path} HTTP/1.1`, 'Host: proxy', `Authorization: Bearer ${rig.token}`, 'Connection: close'].join(CRLF) + CRLF + CRLF;
+          ? [
+              'POST /v1/lookup HTTP/1.1',
+              'Host: proxy',
+              `Authorization: Bearer ${rig.token}`,
+              'Content-Type: application/json',
+              `Content-Length: ${Buffer.byteLength(body)}`,
+              'Connection: close',
+            ].join(CRLF) +
+            CRLF +
+            CRLF +
+            body
+          : [
+              `GET ${path} HTTP/1.1`,
+              'Host: proxy',
+              `Authorization: Bearer ${rig.token}`,
+              'Connection: close',
+            ].join(CRLF) +
+            CRLF +
+            CRLF;
       const reply = await rawRequest(rig.proxy.endpointUrl, raw);
       expect(reply.status).toBe(200);
       const names = rawHeaderNames(reply.text);

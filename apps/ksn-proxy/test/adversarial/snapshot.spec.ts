@@ -58,10 +58,13 @@ describe('ksn-proxy adversarial: snapshot persistence', () => {
   it.each([
     ['truncated', (text: string) => text.slice(0, Math.floor(text.length / 2))],
     ['empty', () => ''],
-    ['tampered (valid JSON, checksum mismatch)', (text: string) => {
-      const env = JSON.parse(text) as { sha256: string; body: string };
-      return JSON.stringify({ ...env, body: env.body.replace('"version":2', '"version":99') });
-    }],
+    [
+      'tampered (valid JSON, checksum mismatch)',
+      (text: string) => {
+        const env = JSON.parse(text) as { sha256: string; body: string };
+        return JSON.stringify({ ...env, body: env.body.replace('"version":2', '"version":99') });
+      },
+    ],
     ['not JSON at all', () => '\u0000\u0001binary garbage'],
   ])('a %s current file falls back to the previous snapshot', async (_name, damage) => {
     sc.down = true;
@@ -74,7 +77,8 @@ describe('ksn-proxy adversarial: snapshot persistence', () => {
 
   it('both files damaged and security-center away: 503 unavailable (never serves without policy), then recovers when it is back', async () => {
     sc.down = true;
-    for (const f of ['snapshot.json', 'snapshot.json.prev']) writeFileSync(join(dataDir, f), '{"sha256":"x","body":"{}"}');
+    for (const f of ['snapshot.json', 'snapshot.json.prev'])
+      writeFileSync(join(dataDir, f), '{"sha256":"x","body":"{}"}');
     const p = await start();
     expect(p.store.current).toBeUndefined();
     const res = await lookup(p);

@@ -10,7 +10,11 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @Api({ summary: 'Audit log, newest first; filter by actor, object and time', response: AuditPage, query: ['actor', 'objectType', 'objectId', 'from', 'to', 'limit', 'offset'] })
+  @Api({
+    summary: 'Audit log, newest first; filter by actor, object and time',
+    response: AuditPage,
+    query: ['actor', 'objectType', 'objectId', 'from', 'to', 'limit', 'offset'],
+  })
   list(
     @Query('actor') actor?: string,
     @Query('objectType') objectType?: string,

@@ -45,11 +45,17 @@ export class AuditService {
   async list(filter: AuditFilter, page: Paging): Promise<AuditPage> {
     const qb = this.db.getRepository(AuditEntry).createQueryBuilder('a');
     if (filter.actor !== undefined) qb.andWhere('a.actor = :actor', { actor: filter.actor });
-    if (filter.objectType !== undefined) qb.andWhere('a.objectType = :objectType', { objectType: filter.objectType });
+    if (filter.objectType !== undefined)
+      qb.andWhere('a.objectType = :objectType', { objectType: filter.objectType });
     if (filter.objectId !== undefined) qb.andWhere('a.objectId = :objectId', { objectId: filter.objectId });
     if (filter.from !== undefined) qb.andWhere('a.at >= :from', { from: filter.from });
     if (filter.to !== undefined) qb.andWhere('a.at < :to', { to: filter.to });
-    const [rows, total] = await qb.orderBy('a.at', 'DESC').addOrderBy('a.id', 'DESC').take(page.limit).skip(page.offset).getManyAndCount();
+    const [rows, total] = await qb
+      .orderBy('a.at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .take(page.limit)
+      .skip(page.offset)
+      .getManyAndCount();
     return { items: rows.map(toView), total, ...page };
   }
 }
@@ -60,5 +66,14 @@ function asJson(v: unknown): object | null {
 }
 
 function toView(e: AuditEntry): AuditEntryView {
-  return { id: e.id, at: e.at, actor: e.actor, action: e.action, objectType: e.objectType, objectId: e.objectId, before: e.before ?? null, after: e.after ?? null };
+  return {
+    id: e.id,
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    objectType: e.objectType,
+    objectId: e.objectId,
+    before: e.before ?? null,
+    after: e.after ?? null,
+  };
 }

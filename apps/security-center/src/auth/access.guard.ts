@@ -22,7 +22,10 @@ export class AccessGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
     req.auth = {};
-    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ?? {
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS, [
+      context.getHandler(),
+      context.getClass(),
+    ]) ?? {
       kind: 'roles',
       roles: ['admin', 'operator', 'auditor'],
     };
@@ -44,7 +47,8 @@ export class AccessGuard implements CanActivate {
           if (!principal) throw new ApiError('unauthorized', 'unknown or expired API token');
           req.auth.actor = `token:${principal.name}`;
           req.auth.role = principal.role;
-          if (!rule.roles.includes(principal.role)) throw new ApiError('forbidden', `requires role ${rule.roles.join(' or ')}`);
+          if (!rule.roles.includes(principal.role))
+            throw new ApiError('forbidden', `requires role ${rule.roles.join(' or ')}`);
           return true;
         }
         const token = readCookie(req, SESSION_COOKIE);
@@ -57,7 +61,8 @@ export class AccessGuard implements CanActivate {
         if (!SAFE_METHODS.has(req.method) && !sameSecret(req.headers['x-csrf-token'], session.csrfToken)) {
           throw new ApiError('csrf_failed', 'missing or wrong X-CSRF-Token header');
         }
-        if (!rule.roles.includes(session.user.role)) throw new ApiError('forbidden', `requires role ${rule.roles.join(' or ')}`);
+        if (!rule.roles.includes(session.user.role))
+          throw new ApiError('forbidden', `requires role ${rule.roles.join(' or ')}`);
         return true;
       }
     }

@@ -20,15 +20,24 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  @Api({ summary: 'Log in: sets the HttpOnly SameSite=Strict session cookie', body: LoginRequest, response: Me })
-  async login(@Body(new SchemaPipe(LoginRequest)) body: LoginRequest, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<Me> {
+  @Api({
+    summary: 'Log in: sets the HttpOnly SameSite=Strict session cookie',
+    body: LoginRequest,
+    response: Me,
+  })
+  async login(
+    @Body(new SchemaPipe(LoginRequest)) body: LoginRequest,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Me> {
     const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     this.throttle.check(client);
     let session: Awaited<ReturnType<AuthService['login']>>;
     try {
       session = await this.auth.login(body.username, body.password);
     } catch (e) {
-      if (e instanceof ApiError && (e.code === 'unauthorized' || e.code === 'rate_limited')) this.throttle.failed(client);
+      if (e instanceof ApiError && (e.code === 'unauthorized' || e.code === 'rate_limited'))
+        this.throttle.failed(client);
       throw e;
     }
     const { token, me, expiresAt } = session;

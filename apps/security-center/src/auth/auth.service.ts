@@ -13,7 +13,12 @@ import { Session } from './session.entity';
 import { User } from './user.entity';
 
 /** OWASP's argon2id parameters: 19 MiB, 2 iterations, 1 lane. */
-export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+export const ARGON2_OPTIONS = {
+  type: argon2.argon2id,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
 
 const MAX_FAILURES = 5;
 const LOCKOUT_MS = 5 * 60_000;
@@ -35,8 +40,17 @@ export class AuthService {
   private async auditFailure(username: string, userId: string | undefined, locked: boolean): Promise<void> {
     await this.db.transaction(async (tx) => {
       const entry = { actor: username.slice(0, 100), objectType: 'user', objectId: userId ?? '-' };
-      await this.audit.record(tx, { ...entry, action: 'auth.login_failed', after: { knownUser: userId !== undefined } });
-      if (locked) await this.audit.record(tx, { ...entry, action: 'auth.locked', after: { lockedForSeconds: LOCKOUT_MS / 1000 } });
+      await this.audit.record(tx, {
+        ...entry,
+        action: 'auth.login_failed',
+        after: { knownUser: userId !== undefined },
+      });
+      if (locked)
+        await this.audit.record(tx, {
+          ...entry,
+          action: 'auth.locked',
+          after: { lockedForSeconds: LOCKOUT_MS / 1000 },
+        });
     });
   }
 
@@ -81,7 +95,11 @@ export class AuthService {
     }
     if (!(await argon2.verify(user.passwordHash, password))) {
       const lock = attempt >= MAX_FAILURES;
-      if (lock) await this.users.update({ id: user.id }, { failedLogins: 0, lockedUntil: new Date(Date.now() + LOCKOUT_MS).toISOString() });
+      if (lock)
+        await this.users.update(
+          { id: user.id },
+          { failedLogins: 0, lockedUntil: new Date(Date.now() + LOCKOUT_MS).toISOString() },
+        );
       await this.auditFailure(username, user.id, lock);
       throw new ApiError('unauthorized', 'wrong username or password');
     }
@@ -89,7 +107,13 @@ export class AuthService {
     const token = newSecret('', 32);
     const csrfToken = newSecret('', 24);
     const expiresAt = new Date(Date.now() + this.config.SESSION_TTL_SECONDS * 1000);
-    await this.sessions.insert({ tokenHash: sha256(token), userId: user.id, csrfToken, createdAt: nowIso(), expiresAt: expiresAt.toISOString() });
+    await this.sessions.insert({
+      tokenHash: sha256(token),
+      userId: user.id,
+      csrfToken,
+      createdAt: nowIso(),
+      expiresAt: expiresAt.toISOString(),
+    });
     // Housekeeping: expired sessions are useless; drop them while we are here.
     await this.sessions.delete({ expiresAt: LessThan(nowIso()) });
     return { token, me: { username: user.username, role: user.role, csrfToken }, expiresAt };

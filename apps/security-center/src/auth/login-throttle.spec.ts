@@ -16,7 +16,10 @@ describe(LoginThrottle.name, () => {
     t.failed('10.0.0.1', 0);
     expect(refused(t, '10.0.0.1', 1)).toBeUndefined();
     t.failed('10.0.0.1', 1_000);
-    expect(refused(t, '10.0.0.1', 60_000)).toMatchObject({ code: 'rate_limited', headers: { 'retry-after': String((LOGIN_THROTTLE_WINDOW_MS - 60_000) / 1000) } });
+    expect(refused(t, '10.0.0.1', 60_000)).toMatchObject({
+      code: 'rate_limited',
+      headers: { 'retry-after': String((LOGIN_THROTTLE_WINDOW_MS - 60_000) / 1000) },
+    });
     // Other addresses are not affected.
     expect(refused(t, '10.0.0.2', 60_000)).toBeUndefined();
     // The window counts from the first failure; then the address starts afresh.

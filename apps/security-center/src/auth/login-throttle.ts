@@ -26,9 +26,14 @@ export class LoginThrottle {
   check(client: string, now = Date.now()): void {
     const c = this.clients.get(client);
     if (c === undefined || c.until <= now || c.failures < this.config.LOGIN_FAILURES_PER_CLIENT) return;
-    throw new ApiError('rate_limited', 'too many failed logins from this address; try again later', undefined, {
-      'retry-after': String(Math.ceil((c.until - now) / 1000)),
-    });
+    throw new ApiError(
+      'rate_limited',
+      'too many failed logins from this address; try again later',
+      undefined,
+      {
+        'retry-after': String(Math.ceil((c.until - now) / 1000)),
+      },
+    );
   }
 
   failed(client: string, now = Date.now()): void {

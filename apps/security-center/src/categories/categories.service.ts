@@ -32,7 +32,14 @@ export class CategoriesService {
       const before = await tx.findOneBy(CategoryTree, { id: 1 });
       if (before) await tx.update(CategoryTree, { id: 1 }, { categories: body.categories, syncedAt });
       else await tx.insert(CategoryTree, { id: 1, categories: body.categories, syncedAt });
-      await this.audit.record(tx, { actor, action: 'categories.sync', objectType: 'categories', objectId: 'tree', before: { syncedAt: before?.syncedAt ?? null }, after: { syncedAt, roots: body.categories.length } });
+      await this.audit.record(tx, {
+        actor,
+        action: 'categories.sync',
+        objectType: 'categories',
+        objectId: 'tree',
+        before: { syncedAt: before?.syncedAt ?? null },
+        after: { syncedAt, roots: body.categories.length },
+      });
     });
     this.log.log(`category tree synced: ${body.categories.length} top-level categories`);
     return { categories: body.categories, syncedAt };

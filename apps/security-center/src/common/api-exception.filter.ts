@@ -42,18 +42,32 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     // body-parser errors carry a status: malformed JSON, too large, bad charset.
     const s = (err as { status?: number; type?: string }).status;
-    if (s === 400) return { status: 400, body: { error: 'invalid_request', message: 'body is not valid JSON' } };
-    if (s === 413) return { status: 413, body: { error: 'payload_too_large', message: 'request body too large' } };
-    if (s === 415) return { status: 415, body: { error: 'unsupported_media_type', message: 'unsupported body encoding' } };
-    if (isDatabaseUnavailable(err)) return { status: 503, body: { error: 'unavailable', message: 'database unavailable, try again' } };
+    if (s === 400)
+      return { status: 400, body: { error: 'invalid_request', message: 'body is not valid JSON' } };
+    if (s === 413)
+      return { status: 413, body: { error: 'payload_too_large', message: 'request body too large' } };
+    if (s === 415)
+      return { status: 415, body: { error: 'unsupported_media_type', message: 'unsupported body encoding' } };
+    if (isDatabaseUnavailable(err))
+      return { status: 503, body: { error: 'unavailable', message: 'database unavailable, try again' } };
     return { status: 500, body: { error: 'internal_error', message: 'internal error' } };
   }
 }
 
 function isDatabaseUnavailable(err: unknown): boolean {
-  const code = (err as { code?: string; driverError?: { code?: string } }).code ?? (err as { driverError?: { code?: string } }).driverError?.code;
+  const code =
+    (err as { code?: string; driverError?: { code?: string } }).code ??
+    (err as { driverError?: { code?: string } }).driverError?.code;
   return (
     code !== undefined &&
-    ['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ER_CON_COUNT_ERROR', 'POOL_ENQUEUELIMIT', 'SQLITE_BUSY', 'EHOSTUNREACH'].includes(code)
+    [
+      'ECONNREFUSED',
+      'PROTOCOL_CONNECTION_LOST',
+      'ETIMEDOUT',
+      'ER_CON_COUNT_ERROR',
+      'POOL_ENQUEUELIMIT',
+      'SQLITE_BUSY',
+      'EHOSTUNREACH',
+    ].includes(code)
   );
 }

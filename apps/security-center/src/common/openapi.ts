@@ -22,7 +22,8 @@ export interface ApiDoc {
 export function openApiSchema(schema: TSchema): SchemaObject {
   return JSON.parse(JSON.stringify(schema), (key, value: unknown) => {
     if (key === '$id') return undefined;
-    if (value && typeof value === 'object' && '$ref' in value) return { type: 'object', description: 'recursive: same shape as its parent' };
+    if (value && typeof value === 'object' && '$ref' in value)
+      return { type: 'object', description: 'recursive: same shape as its parent' };
     return value;
   }) as SchemaObject;
 }
@@ -34,8 +35,16 @@ export function Api(doc: ApiDoc): MethodDecorator {
   const status = doc.status ?? (doc.response ? 200 : 204);
   const decorators: MethodDecorator[] = [
     ApiOperation({ summary: doc.summary }),
-    ApiResponse(doc.response ? { status, description: 'success', schema: openApiSchema(doc.response) } : { status, description: 'success, no body' }),
-    ApiResponse({ status: 400, description: 'invalid input; `field` names the offending field', schema: ERROR }),
+    ApiResponse(
+      doc.response
+        ? { status, description: 'success', schema: openApiSchema(doc.response) }
+        : { status, description: 'success, no body' },
+    ),
+    ApiResponse({
+      status: 400,
+      description: 'invalid input; `field` names the offending field',
+      schema: ERROR,
+    }),
     ApiResponse({ status: 401, description: 'not authenticated', schema: ERROR }),
     ApiResponse({ status: 403, description: 'role not allowed, or CSRF header missing', schema: ERROR }),
   ];

@@ -7,10 +7,19 @@ export interface Paging {
 
 /** `?limit=` (1..1000, default 100) and `?offset=` (≥ 0); a bad value is a 400 naming it. */
 export function paging(limit: string | undefined, offset: string | undefined, maxLimit = 1000): Paging {
-  return { limit: intParam('limit', limit, 100, 1, maxLimit), offset: intParam('offset', offset, 0, 0, 10_000_000) };
+  return {
+    limit: intParam('limit', limit, 100, 1, maxLimit),
+    offset: intParam('offset', offset, 0, 0, 10_000_000),
+  };
 }
 
-export function intParam(name: string, raw: string | undefined, dflt: number, min: number, max: number): number {
+export function intParam(
+  name: string,
+  raw: string | undefined,
+  dflt: number,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined || raw === '') return dflt;
   if (!/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
     throw new ApiError('invalid_request', `${name} must be a whole number from ${min} to ${max}`, name);
@@ -31,13 +40,19 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/;
 export function instantParam(name: string, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   const t = Date.parse(raw);
-  if (!INSTANT.test(raw) || Number.isNaN(t)) throw new ApiError('invalid_request', `${name} must be an ISO-8601 UTC instant such as 2026-01-31T12:00:00Z`, name);
+  if (!INSTANT.test(raw) || Number.isNaN(t))
+    throw new ApiError(
+      'invalid_request',
+      `${name} must be an ISO-8601 UTC instant such as 2026-01-31T12:00:00Z`,
+      name,
+    );
   return new Date(t).toISOString();
 }
 
 export function stringParam(name: string, raw: string | undefined, max = 200): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (raw.length > max) throw new ApiError('invalid_request', `${name} is longer than ${max} characters`, name);
+  if (raw.length > max)
+    throw new ApiError('invalid_request', `${name} is longer than ${max} characters`, name);
   return raw;
 }
 

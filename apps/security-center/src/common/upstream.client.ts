@@ -14,12 +14,17 @@ export class UpstreamClient {
   /** The body, or undefined on 404; 502 `upstream_error` / 504 `upstream_timeout` otherwise. */
   async get<T extends TSchema>(path: string, schema: T): Promise<Static<T> | undefined> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.config.KSN_UPSTREAM_API_KEY !== '') headers['authorization'] = `Bearer ${this.config.KSN_UPSTREAM_API_KEY}`;
+    if (this.config.KSN_UPSTREAM_API_KEY !== '')
+      headers['authorization'] = `Bearer ${this.config.KSN_UPSTREAM_API_KEY}`;
     let res: Response;
     try {
-      res = await fetch(this.config.KSN_UPSTREAM_URL + path, { headers, signal: AbortSignal.timeout(this.config.UPSTREAM_TIMEOUT_MS) });
+      res = await fetch(this.config.KSN_UPSTREAM_URL + path, {
+        headers,
+        signal: AbortSignal.timeout(this.config.UPSTREAM_TIMEOUT_MS),
+      });
     } catch (e) {
-      if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) throw new ApiError('upstream_timeout', 'the upstream did not answer in time');
+      if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'))
+        throw new ApiError('upstream_timeout', 'the upstream did not answer in time');
       throw new ApiError('upstream_error', 'the upstream is unreachable');
     }
     if (res.status === 404) {
@@ -42,7 +47,11 @@ export class UpstreamClient {
       this.validators.set(schema, validator);
     }
     const checked = validator.validate(body);
-    if (!checked.ok) throw new ApiError('upstream_error', `the upstream answer does not match the protocol (${checked.field || 'body'} ${checked.message})`);
+    if (!checked.ok)
+      throw new ApiError(
+        'upstream_error',
+        `the upstream answer does not match the protocol (${checked.field || 'body'} ${checked.message})`,
+      );
     return checked.value as Static<T>;
   }
 }

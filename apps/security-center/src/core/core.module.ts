@@ -11,7 +11,14 @@ import { SnapshotService } from '../snapshot/snapshot.service';
 @Module({})
 export class CoreModule {
   static forRoot(config: Config): DynamicModule {
-    const providers = [{ provide: CONFIG, useValue: config }, AuditService, LeaseService, Metrics, SnapshotService, UpstreamClient];
+    const providers = [
+      { provide: CONFIG, useValue: config },
+      AuditService,
+      LeaseService,
+      Metrics,
+      SnapshotService,
+      UpstreamClient,
+    ];
     return { module: CoreModule, providers, exports: providers };
   }
 }

@@ -9,10 +9,19 @@ export class DashboardController {
   constructor(private readonly dashboard: DashboardService) {}
 
   @Get()
-  @Api({ summary: 'Traffic, cache and telemetry totals, per proxy and as a series; ?minutes=1..43200 or ?range=hour|day|month', response: DashboardResponse, query: ['minutes', 'range'] })
-  get(@Query('minutes') minutesRaw: string | undefined, @Query('range') range: string | undefined): Promise<DashboardResponse> {
+  @Api({
+    summary:
+      'Traffic, cache and telemetry totals, per proxy and as a series; ?minutes=1..43200 or ?range=hour|day|month',
+    response: DashboardResponse,
+    query: ['minutes', 'range'],
+  })
+  get(
+    @Query('minutes') minutesRaw: string | undefined,
+    @Query('range') range: string | undefined,
+  ): Promise<DashboardResponse> {
     if (range !== undefined) {
-      if (!Object.hasOwn(RANGES, range)) throw new ApiError('invalid_request', 'range must be hour, day or month', 'range');
+      if (!Object.hasOwn(RANGES, range))
+        throw new ApiError('invalid_request', 'range must be hour, day or month', 'range');
       return this.dashboard.summary(RANGES[range as keyof typeof RANGES]);
     }
     const minutes = minutesRaw === undefined ? 60 : Number(minutesRaw);

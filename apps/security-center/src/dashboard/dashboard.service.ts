@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { addCounters, zeroCounters, type DashboardRates, type DashboardResponse, type HeartbeatCounters, type ProxyTotals, type TrafficPoint } from '@ksn/contracts';
+import {
+  addCounters,
+  zeroCounters,
+  type DashboardRates,
+  type DashboardResponse,
+  type HeartbeatCounters,
+  type ProxyTotals,
+  type TrafficPoint,
+} from '@ksn/contracts';
 import { DataSource, MoreThanOrEqual } from 'typeorm';
 import { Device } from '../devices/device.entity';
 import { AdminGroup } from '../groups/group.entity';
@@ -19,7 +27,10 @@ export function bucketFor(minutes: number): number {
 }
 
 export function rates(c: HeartbeatCounters, seconds: number): DashboardRates {
-  return { lookupsPerSecond: seconds > 0 ? c.lookups / seconds : 0, hitRatio: c.lookups > 0 ? c.cacheHits / c.lookups : 0 };
+  return {
+    lookupsPerSecond: seconds > 0 ? c.lookups / seconds : 0,
+    hitRatio: c.lookups > 0 ? c.cacheHits / c.lookups : 0,
+  };
 }
 
 @Injectable()
@@ -37,9 +48,13 @@ export class DashboardService {
     const since = new Date(Math.floor(now / 60_000) * 60_000 - (minutes - 1) * 60_000).toISOString();
     const [proxies, minuteRows, hourRows, devices, groups, snapshotVersion, openAlerts] = await Promise.all([
       this.proxies.statuses(now),
-      this.db.getRepository(TrafficMinute).find({ where: { minute: MoreThanOrEqual(since) }, order: { minute: 'ASC' } }),
+      this.db
+        .getRepository(TrafficMinute)
+        .find({ where: { minute: MoreThanOrEqual(since) }, order: { minute: 'ASC' } }),
       // Beyond the retention only hourly roll-ups are left.
-      this.db.getRepository(TrafficHour).find({ where: { hour: MoreThanOrEqual(since) }, order: { hour: 'ASC' } }),
+      this.db
+        .getRepository(TrafficHour)
+        .find({ where: { hour: MoreThanOrEqual(since) }, order: { hour: 'ASC' } }),
       this.db.getRepository(Device).count(),
       this.db.getRepository(AdminGroup).count(),
       this.snapshots.version(),
@@ -75,6 +90,18 @@ export class DashboardService {
       return { proxyId: p.id, name: names.get(p.id) ?? p.id, totals: c, rates: rates(c, seconds) };
     });
     const series = [...byBucket.values()].sort((a, b) => a.minute.localeCompare(b.minute));
-    return { proxies, totals, series, windowMinutes: minutes, devices, groups, snapshotVersion, bucketMinutes, rates: rates(totals, seconds), perProxy: perProxyList, openAlerts };
+    return {
+      proxies,
+      totals,
+      series,
+      windowMinutes: minutes,
+      devices,
+      groups,
+      snapshotVersion,
+      bucketMinutes,
+      rates: rates(totals, seconds),
+      perProxy: perProxyList,
+      openAlerts,
+    };
   }
 }

@@ -15,6 +15,10 @@ export const nowIso = (): string => new Date().toISOString();
 
 /** bigint that reads back as a JS number (safe up to 2^53: years of traffic). */
 export const BigCountColumn = () =>
-  Column({ type: 'bigint', default: 0, transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } });
+  Column({
+    type: 'bigint',
+    default: 0,
+    transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) },
+  });
 /** SHA-256 hex of a long value (object keys, secrets): fits a unique index on every engine. */
 export const HashColumn = () => Column({ type: 'varchar', length: 64 });

@@ -24,8 +24,26 @@ import { AuditEntry } from '../audit/audit-entry.entity';
 import { ApiToken } from '../users/api-token.entity';
 
 export const ENTITIES = [
-  User, Session, AdminGroup, Device, EnrolmentToken, SigningKey, ProxyEntity, TrafficMinute, SnapshotState,
-  OverrideEntity, UnknownObject, UnknownObjectDevice, VerdictAlert, RuleHit, TrafficLog, TrafficHour, CategoryTree, JobLease, AuditEntry, ApiToken,
+  User,
+  Session,
+  AdminGroup,
+  Device,
+  EnrolmentToken,
+  SigningKey,
+  ProxyEntity,
+  TrafficMinute,
+  SnapshotState,
+  OverrideEntity,
+  UnknownObject,
+  UnknownObjectDevice,
+  VerdictAlert,
+  RuleHit,
+  TrafficLog,
+  TrafficHour,
+  CategoryTree,
+  JobLease,
+  AuditEntry,
+  ApiToken,
 ];
 export const MIGRATIONS = [Initial1795700000000, Management1795800000000];
 
@@ -40,7 +58,13 @@ export interface DatabaseOptions {
  * fail fast while the database is down and recover when it returns.
  */
 export function dataSourceOptions({ url, poolSize = 10 }: DatabaseOptions): DataSourceOptions {
-  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: false } as const;
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    synchronize: false,
+    logging: false,
+  } as const;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });

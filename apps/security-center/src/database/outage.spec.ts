@@ -60,7 +60,9 @@ run('database outage [mysql]', () => {
     const started = Date.now();
     expect((await agent.get('/api/v1/groups').expect(503)).body).toMatchObject({ error: 'unavailable' });
     await request(app.getHttpServer()).get('/readyz').expect(503);
-    expect((await request(app.getHttpServer()).get('/metrics').expect(200)).text).toMatch(/^ksn_sc_database_up 0$/m);
+    expect((await request(app.getHttpServer()).get('/metrics').expect(200)).text).toMatch(
+      /^ksn_sc_database_up 0$/m,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
 
     await relay.up();
@@ -71,6 +73,8 @@ run('database outage [mysql]', () => {
     }
     expect(status).toBe(200);
     await request(app.getHttpServer()).get('/readyz').expect(200);
-    expect((await request(app.getHttpServer()).get('/metrics').expect(200)).text).toMatch(/^ksn_sc_database_up 1$/m);
+    expect((await request(app.getHttpServer()).get('/metrics').expect(200)).text).toMatch(
+      /^ksn_sc_database_up 1$/m,
+    );
   }, 30_000);
 });

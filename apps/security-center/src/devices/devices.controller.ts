@@ -11,8 +11,16 @@ export class DevicesController {
   constructor(private readonly devices: DevicesService) {}
 
   @Get()
-  @Api({ summary: 'Devices, optionally of one group', response: DevicePage, query: ['groupId', 'limit', 'offset'] })
-  list(@Query('groupId') groupId?: string, @Query('limit') limit?: string, @Query('offset') offset?: string): Promise<DevicePage> {
+  @Api({
+    summary: 'Devices, optionally of one group',
+    response: DevicePage,
+    query: ['groupId', 'limit', 'offset'],
+  })
+  list(
+    @Query('groupId') groupId?: string,
+    @Query('limit') limit?: string,
+    @Query('offset') offset?: string,
+  ): Promise<DevicePage> {
     return this.devices.list(stringParam('groupId', groupId, 64), paging(limit, offset));
   }
 
@@ -26,14 +34,20 @@ export class DevicesController {
   @HttpCode(200)
   @Roles('admin', 'operator')
   @Api({ summary: 'Move devices to another group', body: MoveDevicesRequest, response: MoveDevicesResponse })
-  move(@Req() req: AuthedRequest, @Body(new SchemaPipe(MoveDevicesRequest)) body: MoveDevicesRequest): Promise<MoveDevicesResponse> {
+  move(
+    @Req() req: AuthedRequest,
+    @Body(new SchemaPipe(MoveDevicesRequest)) body: MoveDevicesRequest,
+  ): Promise<MoveDevicesResponse> {
     return this.devices.move(actorOf(req), body);
   }
 
   @Post(':id/revoke')
   @HttpCode(200)
   @Roles('admin', 'operator')
-  @Api({ summary: 'Revoke a device: proxies refuse its token from the next snapshot on', response: DeviceView })
+  @Api({
+    summary: 'Revoke a device: proxies refuse its token from the next snapshot on',
+    response: DeviceView,
+  })
   revoke(@Req() req: AuthedRequest, @Param('id') id: string): Promise<DeviceView> {
     return this.devices.revoke(actorOf(req), id);
   }

@@ -19,7 +19,9 @@ export class DevicesService {
 
   async list(groupId: string | undefined, page: Paging): Promise<DevicePage> {
     const where: FindOptionsWhere<Device> = groupId === undefined ? {} : { groupId };
-    const [rows, total] = await this.db.getRepository(Device).findAndCount({ where, order: { enrolledAt: 'ASC', id: 'ASC' }, take: page.limit, skip: page.offset });
+    const [rows, total] = await this.db
+      .getRepository(Device)
+      .findAndCount({ where, order: { enrolledAt: 'ASC', id: 'ASC' }, take: page.limit, skip: page.offset });
     return { items: rows.map(toView), total, ...page };
   }
 
@@ -39,9 +41,20 @@ export class DevicesService {
       }
       const moving = devices.filter((d) => d.groupId !== req.groupId);
       if (moving.length > 0) {
-        await tx.update(Device, { id: In(moving.map((d) => d.id)), groupId: Not(req.groupId) }, { groupId: req.groupId, groupChangedAt: nowIso() });
+        await tx.update(
+          Device,
+          { id: In(moving.map((d) => d.id)), groupId: Not(req.groupId) },
+          { groupId: req.groupId, groupChangedAt: nowIso() },
+        );
         for (const d of moving) {
-          await this.audit.record(tx, { actor, action: 'device.move', objectType: 'device', objectId: d.id, before: { groupId: d.groupId }, after: { groupId: req.groupId } });
+          await this.audit.record(tx, {
+            actor,
+            action: 'device.move',
+            objectType: 'device',
+            objectId: d.id,
+            before: { groupId: d.groupId },
+            after: { groupId: req.groupId },
+          });
         }
         await this.snapshots.bump(tx);
       }
@@ -56,7 +69,14 @@ export class DevicesService {
       if (device.revokedAt !== null) return toView(device);
       const revokedAt = nowIso();
       await tx.update(Device, { id }, { revokedAt });
-      await this.audit.record(tx, { actor, action: 'device.revoke', objectType: 'device', objectId: id, before: { revokedAt: null }, after: { revokedAt } });
+      await this.audit.record(tx, {
+        actor,
+        action: 'device.revoke',
+        objectType: 'device',
+        objectId: id,
+        before: { revokedAt: null },
+        after: { revokedAt },
+      });
       await this.snapshots.bump(tx);
       return toView({ ...device, revokedAt });
     });
@@ -64,5 +84,12 @@ export class DevicesService {
 }
 
 export function toView(d: Device): DeviceView {
-  return { id: d.id, name: d.name, groupId: d.groupId, enrolledAt: d.enrolledAt, lastSeenAt: d.lastSeenAt, revokedAt: d.revokedAt };
+  return {
+    id: d.id,
+    name: d.name,
+    groupId: d.groupId,
+    enrolledAt: d.enrolledAt,
+    lastSeenAt: d.lastSeenAt,
+    revokedAt: d.revokedAt,
+  };
 }

@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { CreatedEnrolmentToken, CreateEnrolmentTokenRequest, EnrolmentTokenView, EnrolRequest, SigningKeyView, TokenRefreshRequest, TokenResponse } from '@ksn/contracts';
+import {
+  CreatedEnrolmentToken,
+  CreateEnrolmentTokenRequest,
+  EnrolmentTokenView,
+  EnrolRequest,
+  SigningKeyView,
+  TokenRefreshRequest,
+  TokenResponse,
+} from '@ksn/contracts';
 import { Type } from '@sinclair/typebox';
 import { actorOf, ProxyOnly, Public, Roles, type AuthedRequest } from '../auth/access';
 import { Api } from '../common/openapi';
@@ -14,7 +22,12 @@ export class EnrolmentController {
   @Public()
   @Post('enrol')
   @HttpCode(201)
-  @Api({ summary: 'Device enrolment: an enrolment token for a device token', body: EnrolRequest, response: TokenResponse, status: 201 })
+  @Api({
+    summary: 'Device enrolment: an enrolment token for a device token',
+    body: EnrolRequest,
+    response: TokenResponse,
+    status: 201,
+  })
   enrol(@Body(new SchemaPipe(EnrolRequest)) body: EnrolRequest): Promise<TokenResponse> {
     return this.enrolment.enrol(body.enrolmentToken, body.deviceName);
   }
@@ -23,7 +36,11 @@ export class EnrolmentController {
   @ProxyOnly()
   @Post('proxy/token-refresh')
   @HttpCode(200)
-  @Api({ summary: 'Proxy: renew a device token (401 invalid_token, 403 device_revoked)', body: TokenRefreshRequest, response: TokenResponse })
+  @Api({
+    summary: 'Proxy: renew a device token (401 invalid_token, 403 device_revoked)',
+    body: TokenRefreshRequest,
+    response: TokenResponse,
+  })
   refresh(@Body(new SchemaPipe(TokenRefreshRequest)) body: TokenRefreshRequest): Promise<TokenResponse> {
     return this.enrolment.refresh(body.token);
   }
@@ -37,8 +54,16 @@ export class EnrolmentController {
 
   @Post('enrolment-tokens')
   @Roles('admin', 'operator')
-  @Api({ summary: 'Create an enrolment token (shown once)', body: CreateEnrolmentTokenRequest, response: CreatedEnrolmentToken, status: 201 })
-  createToken(@Req() req: AuthedRequest, @Body(new SchemaPipe(CreateEnrolmentTokenRequest)) body: CreateEnrolmentTokenRequest): Promise<CreatedEnrolmentToken> {
+  @Api({
+    summary: 'Create an enrolment token (shown once)',
+    body: CreateEnrolmentTokenRequest,
+    response: CreatedEnrolmentToken,
+    status: 201,
+  })
+  createToken(
+    @Req() req: AuthedRequest,
+    @Body(new SchemaPipe(CreateEnrolmentTokenRequest)) body: CreateEnrolmentTokenRequest,
+  ): Promise<CreatedEnrolmentToken> {
     return this.enrolment.createTokenFor(actorOf(req), body);
   }
 
@@ -59,7 +84,11 @@ export class EnrolmentController {
   @Post('signing-keys/rotate')
   @HttpCode(201)
   @Roles('admin')
-  @Api({ summary: 'Rotate the signing key; tokens signed by the old key stay valid until they expire', response: SigningKeyView, status: 201 })
+  @Api({
+    summary: 'Rotate the signing key; tokens signed by the old key stay valid until they expire',
+    response: SigningKeyView,
+    status: 201,
+  })
   rotate(@Req() req: AuthedRequest): Promise<SigningKeyView> {
     return this.enrolment.rotateKey(actorOf(req));
   }

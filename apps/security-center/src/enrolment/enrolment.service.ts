@@ -1,6 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CreatedEnrolmentToken, CreateEnrolmentTokenRequest, EnrolmentTokenView, SigningKeyView, TokenResponse } from '@ksn/contracts';
-import { decodeDeviceToken, generateSigningKey, importPrivateKey, importPublicKey, signDeviceToken, verifyDeviceToken } from '@ksn/device-auth';
+import type {
+  CreatedEnrolmentToken,
+  CreateEnrolmentTokenRequest,
+  EnrolmentTokenView,
+  SigningKeyView,
+  TokenResponse,
+} from '@ksn/contracts';
+import {
+  decodeDeviceToken,
+  generateSigningKey,
+  importPrivateKey,
+  importPublicKey,
+  signDeviceToken,
+  verifyDeviceToken,
+} from '@ksn/device-auth';
 import type { KeyObject } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
@@ -29,23 +42,38 @@ export class EnrolmentService {
 
   /** Makes sure an active signing key exists (first start); publishing it bumps the snapshot. */
   async ensureSigningKey(): Promise<void> {
-    const active = await this.db.getRepository(SigningKey).findOne({ where: { retiredAt: IsNull() }, order: { createdAt: 'DESC' } });
+    const active = await this.db
+      .getRepository(SigningKey)
+      .findOne({ where: { retiredAt: IsNull() }, order: { createdAt: 'DESC' } });
     if (active) return;
     const pair = generateSigningKey(randomUUID());
     await this.db.transaction(async (tx) => {
-      await tx.insert(SigningKey, { kid: pair.kid, privateKey: pair.privateKey, publicKey: pair.publicKey, createdAt: nowIso(), retiredAt: null });
+      await tx.insert(SigningKey, {
+        kid: pair.kid,
+        privateKey: pair.privateKey,
+        publicKey: pair.publicKey,
+        createdAt: nowIso(),
+        retiredAt: null,
+      });
       await this.snapshots.bump(tx);
     });
   }
 
   private async activeSigner(): Promise<{ kid: string; key: KeyObject }> {
-    const active = await this.db.getRepository(SigningKey).findOne({ where: { retiredAt: IsNull() }, order: { createdAt: 'DESC' } });
+    const active = await this.db
+      .getRepository(SigningKey)
+      .findOne({ where: { retiredAt: IsNull() }, order: { createdAt: 'DESC' } });
     if (!active) throw new Error('no active signing key');
-    if (this.signer?.kid !== active.kid) this.signer = { kid: active.kid, key: importPrivateKey(active.privateKey) };
+    if (this.signer?.kid !== active.kid)
+      this.signer = { kid: active.kid, key: importPrivateKey(active.privateKey) };
     return this.signer;
   }
 
-  async createToken(groupId: string, label: string, opts: { token?: string; expiresAt?: string | null; maxUses?: number | null } = {}): Promise<string> {
+  async createToken(
+    groupId: string,
+    label: string,
+    opts: { token?: string; expiresAt?: string | null; maxUses?: number | null } = {},
+  ): Promise<string> {
     const token = opts.token ?? newSecret('ke_');
     await this.db.getRepository(EnrolmentToken).insert({
       id: randomUUID(),
@@ -73,11 +101,24 @@ export class EnrolmentService {
         throw new ApiError('unauthorized', 'unknown or expired enrolment token', 'enrolmentToken');
       }
       // Conditional increment: two devices racing for the last use cannot both win.
-      const qb = tx.createQueryBuilder().update(EnrolmentToken).set({ uses: () => 'uses + 1' }).where('id = :id', { id: et.id });
+      const qb = tx
+        .createQueryBuilder()
+        .update(EnrolmentToken)
+        .set({ uses: () => 'uses + 1' })
+        .where('id = :id', { id: et.id });
       if (et.maxUses !== null) qb.andWhere('uses < :max', { max: et.maxUses });
       const updated = await qb.execute();
-      if (updated.affected === 0) throw new ApiError('unauthorized', 'enrolment token has no uses left', 'enrolmentToken');
-      const d: Device = { id: randomUUID(), name: deviceName, groupId: et.groupId, enrolledAt: nowIso(), lastSeenAt: null, revokedAt: null, groupChangedAt: null };
+      if (updated.affected === 0)
+        throw new ApiError('unauthorized', 'enrolment token has no uses left', 'enrolmentToken');
+      const d: Device = {
+        id: randomUUID(),
+        name: deviceName,
+        groupId: et.groupId,
+        enrolledAt: nowIso(),
+        lastSeenAt: null,
+        revokedAt: null,
+        groupChangedAt: null,
+      };
       await tx.insert(Device, d);
       return d;
     });
@@ -93,7 +134,8 @@ export class EnrolmentService {
 
   /** Creates an enrolment token for a group; the token is in this answer only (stored hashed). */
   async createTokenFor(actor: string, req: CreateEnrolmentTokenRequest): Promise<CreatedEnrolmentToken> {
-    if (req.expiresAt !== undefined && Date.parse(req.expiresAt) <= Date.now()) throw new ApiError('invalid_request', 'expiresAt is in the past', 'expiresAt');
+    if (req.expiresAt !== undefined && Date.parse(req.expiresAt) <= Date.now())
+      throw new ApiError('invalid_request', 'expiresAt is in the past', 'expiresAt');
     const token = newSecret('ke_');
     const row: EnrolmentToken = {
       id: randomUUID(),
@@ -108,7 +150,13 @@ export class EnrolmentService {
     await this.db.transaction(async (tx) => {
       found(await tx.findOneBy(AdminGroup, { id: req.groupId }), 'group', 'groupId');
       await tx.insert(EnrolmentToken, row);
-      await this.audit.record(tx, { actor, action: 'enrolment-token.create', objectType: 'enrolment-token', objectId: row.id, after: tokenView(row) });
+      await this.audit.record(tx, {
+        actor,
+        action: 'enrolment-token.create',
+        objectType: 'enrolment-token',
+        objectId: row.id,
+        after: tokenView(row),
+      });
     });
     return { ...tokenView(row), token };
   }
@@ -117,7 +165,13 @@ export class EnrolmentService {
     await this.db.transaction(async (tx) => {
       const row = found(await tx.findOneBy(EnrolmentToken, { id }), 'enrolment token');
       await tx.delete(EnrolmentToken, { id });
-      await this.audit.record(tx, { actor, action: 'enrolment-token.delete', objectType: 'enrolment-token', objectId: id, before: tokenView(row) });
+      await this.audit.record(tx, {
+        actor,
+        action: 'enrolment-token.delete',
+        objectType: 'enrolment-token',
+        objectId: id,
+        before: tokenView(row),
+      });
     });
   }
 
@@ -135,12 +189,25 @@ export class EnrolmentService {
   async rotateKey(actor: string): Promise<SigningKeyView> {
     const pair = generateSigningKey(randomUUID());
     const now = nowIso();
-    const row: SigningKey = { kid: pair.kid, privateKey: pair.privateKey, publicKey: pair.publicKey, createdAt: now, retiredAt: null };
+    const row: SigningKey = {
+      kid: pair.kid,
+      privateKey: pair.privateKey,
+      publicKey: pair.publicKey,
+      createdAt: now,
+      retiredAt: null,
+    };
     await this.db.transaction(async (tx) => {
       const retiring = await tx.findBy(SigningKey, { retiredAt: IsNull() });
       await tx.update(SigningKey, { retiredAt: IsNull() }, { retiredAt: now });
       await tx.insert(SigningKey, row);
-      await this.audit.record(tx, { actor, action: 'signing-key.rotate', objectType: 'signing-key', objectId: pair.kid, before: { active: retiring.map((k) => k.kid) }, after: { active: [pair.kid] } });
+      await this.audit.record(tx, {
+        actor,
+        action: 'signing-key.rotate',
+        objectType: 'signing-key',
+        objectId: pair.kid,
+        before: { active: retiring.map((k) => k.kid) },
+        after: { active: [pair.kid] },
+      });
       await this.snapshots.bump(tx);
     });
     return keyView(row);
@@ -158,9 +225,19 @@ export class EnrolmentService {
     const key = await this.db.getRepository(SigningKey).findOneBy({ kid: claims.kid });
     if (!key) throw new ApiError('invalid_token', 'token not issued by this security center', 'token');
     const nowSeconds = Math.floor(Date.now() / 1000);
-    const verified = verifyDeviceToken(token, new Map([[key.kid, importPublicKey(key.publicKey)]]), nowSeconds - this.config.TOKEN_REFRESH_GRACE_SECONDS);
+    const verified = verifyDeviceToken(
+      token,
+      new Map([[key.kid, importPublicKey(key.publicKey)]]),
+      nowSeconds - this.config.TOKEN_REFRESH_GRACE_SECONDS,
+    );
     if (!verified.ok) {
-      throw new ApiError('invalid_token', verified.reason === 'expired' ? 'token expired too long ago; enrol again' : 'token not issued by this security center', 'token');
+      throw new ApiError(
+        'invalid_token',
+        verified.reason === 'expired'
+          ? 'token expired too long ago; enrol again'
+          : 'token not issued by this security center',
+        'token',
+      );
     }
     const device = await this.db.getRepository(Device).findOneBy({ id: claims.sub });
     if (!device) throw new ApiError('invalid_token', 'unknown device', 'token');
@@ -172,15 +249,40 @@ export class EnrolmentService {
   private issue(signer: { kid: string; key: KeyObject }, device: Device): TokenResponse {
     const iat = Math.floor(Date.now() / 1000);
     const exp = iat + this.config.DEVICE_TOKEN_TTL_SECONDS;
-    const token = signDeviceToken(signer.key, { kid: signer.kid, sub: device.id, grp: device.groupId, iat, exp });
-    return { token, deviceId: device.id, groupId: device.groupId, expiresAt: new Date(exp * 1000).toISOString() };
+    const token = signDeviceToken(signer.key, {
+      kid: signer.kid,
+      sub: device.id,
+      grp: device.groupId,
+      iat,
+      exp,
+    });
+    return {
+      token,
+      deviceId: device.id,
+      groupId: device.groupId,
+      expiresAt: new Date(exp * 1000).toISOString(),
+    };
   }
 }
 
 function tokenView(t: EnrolmentToken): EnrolmentTokenView {
-  return { id: t.id, label: t.label, groupId: t.groupId, expiresAt: t.expiresAt, maxUses: t.maxUses, uses: t.uses, createdAt: t.createdAt };
+  return {
+    id: t.id,
+    label: t.label,
+    groupId: t.groupId,
+    expiresAt: t.expiresAt,
+    maxUses: t.maxUses,
+    uses: t.uses,
+    createdAt: t.createdAt,
+  };
 }
 
 function keyView(k: SigningKey): SigningKeyView {
-  return { kid: k.kid, publicKey: k.publicKey, createdAt: k.createdAt, retiredAt: k.retiredAt, active: k.retiredAt === null };
+  return {
+    kid: k.kid,
+    publicKey: k.publicKey,
+    createdAt: k.createdAt,
+    retiredAt: k.retiredAt,
+    active: k.retiredAt === null,
+  };
 }

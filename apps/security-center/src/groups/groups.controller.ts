@@ -26,22 +26,40 @@ export class GroupsController {
   @Post()
   @Roles('admin', 'operator')
   @Api({ summary: 'Create a subgroup', body: CreateGroupRequest, response: GroupView, status: 201 })
-  create(@Req() req: AuthedRequest, @Body(new SchemaPipe(CreateGroupRequest)) body: CreateGroupRequest): Promise<GroupView> {
+  create(
+    @Req() req: AuthedRequest,
+    @Body(new SchemaPipe(CreateGroupRequest)) body: CreateGroupRequest,
+  ): Promise<GroupView> {
     return this.groups.create(actorOf(req), body);
   }
 
   @Patch(':id')
   @Roles('admin', 'operator')
-  @Api({ summary: 'Rename or move a group (send the version you read; 409 if stale)', body: UpdateGroupRequest, response: GroupView })
-  update(@Req() req: AuthedRequest, @Param('id') id: string, @Body(new SchemaPipe(UpdateGroupRequest)) body: UpdateGroupRequest): Promise<GroupView> {
+  @Api({
+    summary: 'Rename or move a group (send the version you read; 409 if stale)',
+    body: UpdateGroupRequest,
+    response: GroupView,
+  })
+  update(
+    @Req() req: AuthedRequest,
+    @Param('id') id: string,
+    @Body(new SchemaPipe(UpdateGroupRequest)) body: UpdateGroupRequest,
+  ): Promise<GroupView> {
     return this.groups.update(actorOf(req), id, body);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @Roles('admin', 'operator')
-  @Api({ summary: 'Delete an empty group, or its whole subtree with ?cascade=true (devices in it are revoked)', query: ['cascade'] })
-  async delete(@Req() req: AuthedRequest, @Param('id') id: string, @Query('cascade') cascade?: string): Promise<void> {
+  @Api({
+    summary: 'Delete an empty group, or its whole subtree with ?cascade=true (devices in it are revoked)',
+    query: ['cascade'],
+  })
+  async delete(
+    @Req() req: AuthedRequest,
+    @Param('id') id: string,
+    @Query('cascade') cascade?: string,
+  ): Promise<void> {
     await this.groups.delete(actorOf(req), id, boolParam('cascade', cascade) ?? false);
   }
 }

@@ -31,7 +31,15 @@ export class GroupsService {
     const existing = await repo.findOne({ where: { parentId: IsNull() }, order: { createdAt: 'ASC' } });
     if (existing) return existing;
     const now = nowIso();
-    const group = repo.create({ id: randomUUID(), name: DEFAULT_GROUP_NAME, parentId: null, policy: { locked: [] }, version: 1, createdAt: now, updatedAt: now });
+    const group = repo.create({
+      id: randomUUID(),
+      name: DEFAULT_GROUP_NAME,
+      parentId: null,
+      policy: { locked: [] },
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    });
     await repo.insert(group);
     return group;
   }
@@ -57,9 +65,23 @@ export class GroupsService {
     const group = await this.db.transaction(async (tx) => {
       found(await tx.findOneBy(AdminGroup, { id: req.parentId }), 'parent group', 'parentId');
       const now = nowIso();
-      const g: AdminGroup = { id: randomUUID(), name: req.name, parentId: req.parentId, policy: { locked: [] }, version: 1, createdAt: now, updatedAt: now };
+      const g: AdminGroup = {
+        id: randomUUID(),
+        name: req.name,
+        parentId: req.parentId,
+        policy: { locked: [] },
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
       await tx.insert(AdminGroup, g);
-      await this.audit.record(tx, { actor, action: 'group.create', objectType: 'group', objectId: g.id, after: auditView(g) });
+      await this.audit.record(tx, {
+        actor,
+        action: 'group.create',
+        objectType: 'group',
+        objectId: g.id,
+        after: auditView(g),
+      });
       await this.snapshots.bump(tx);
       return g;
     });
@@ -71,15 +93,31 @@ export class GroupsService {
     await this.db.transaction(async (tx) => {
       const group = found(await tx.findOneBy(AdminGroup, { id }), 'group');
       if (req.parentId !== undefined && req.parentId !== group.parentId) {
-        if (group.parentId === null) throw new ApiError('invalid_request', 'the root group cannot be moved', 'parentId');
+        if (group.parentId === null)
+          throw new ApiError('invalid_request', 'the root group cannot be moved', 'parentId');
         found(await tx.findOneBy(AdminGroup, { id: req.parentId }), 'parent group', 'parentId');
         const subtree = await this.subtreeIds(tx, id);
-        if (subtree.includes(req.parentId)) throw new ApiError('invalid_request', 'a group cannot move under itself or its subgroups', 'parentId');
+        if (subtree.includes(req.parentId))
+          throw new ApiError(
+            'invalid_request',
+            'a group cannot move under itself or its subgroups',
+            'parentId',
+          );
       }
-      const changes = { ...(req.name !== undefined && { name: req.name }), ...(req.parentId !== undefined && { parentId: req.parentId }) };
+      const changes = {
+        ...(req.name !== undefined && { name: req.name }),
+        ...(req.parentId !== undefined && { parentId: req.parentId }),
+      };
       await this.bumpVersion(tx, id, req.version, changes);
       const after = { ...group, ...changes, version: group.version + 1 };
-      await this.audit.record(tx, { actor, action: req.parentId !== undefined && req.parentId !== group.parentId ? 'group.move' : 'group.update', objectType: 'group', objectId: id, before: auditView(group), after: auditView(after) });
+      await this.audit.record(tx, {
+        actor,
+        action: req.parentId !== undefined && req.parentId !== group.parentId ? 'group.move' : 'group.update',
+        objectType: 'group',
+        objectId: id,
+        before: auditView(group),
+        after: auditView(after),
+      });
       await this.snapshots.bump(tx);
     });
     return this.get(id);
@@ -97,7 +135,10 @@ export class GroupsService {
       const subtree = await this.subtreeIds(tx, id);
       const devices = await tx.countBy(Device, { groupId: In(subtree) });
       if (!cascade && (subtree.length > 1 || devices > 0)) {
-        throw new ApiError('conflict', `group is not empty (${subtree.length - 1} subgroups, ${devices} devices); delete with ?cascade=true`);
+        throw new ApiError(
+          'conflict',
+          `group is not empty (${subtree.length - 1} subgroups, ${devices} devices); delete with ?cascade=true`,
+        );
       }
       const now = nowIso();
       if (devices > 0) {
@@ -107,13 +148,25 @@ export class GroupsService {
       await tx.delete(EnrolmentToken, { groupId: In(subtree) });
       // Children first is not needed (no foreign keys), but keep the tree valid at every step anyway.
       await tx.delete(AdminGroup, { id: In(subtree) });
-      await this.audit.record(tx, { actor, action: 'group.delete', objectType: 'group', objectId: id, before: { ...auditView(group), subgroups: subtree.length - 1, devices }, after: cascade ? { cascade: true, revokedDevices: devices } : null });
+      await this.audit.record(tx, {
+        actor,
+        action: 'group.delete',
+        objectType: 'group',
+        objectId: id,
+        before: { ...auditView(group), subgroups: subtree.length - 1, devices },
+        after: cascade ? { cascade: true, revokedDevices: devices } : null,
+      });
       await this.snapshots.bump(tx);
     });
   }
 
   /** Optimistic concurrency: the update applies only to the version the caller read. */
-  async bumpVersion(tx: EntityManager, id: string, version: number, changes: Partial<AdminGroup>): Promise<void> {
+  async bumpVersion(
+    tx: EntityManager,
+    id: string,
+    version: number,
+    changes: Partial<AdminGroup>,
+  ): Promise<void> {
     const result = await tx
       .createQueryBuilder()
       .update(AdminGroup)
@@ -123,7 +176,11 @@ export class GroupsService {
     if ((result.affected ?? 0) === 0) {
       const current = await tx.findOneBy(AdminGroup, { id });
       if (!current) throw new ApiError('not_found', 'group not found');
-      throw new ApiError('conflict', `the group was changed by someone else (version ${current.version}, you sent ${version}); reload and retry`, 'version');
+      throw new ApiError(
+        'conflict',
+        `the group was changed by someone else (version ${current.version}, you sent ${version}); reload and retry`,
+        'version',
+      );
     }
   }
 
@@ -131,7 +188,8 @@ export class GroupsService {
   async subtreeIds(tx: EntityManager, id: string): Promise<string[]> {
     const all = await tx.find(AdminGroup, { select: ['id', 'parentId'] });
     const children = new Map<string, string[]>();
-    for (const g of all) if (g.parentId !== null) children.set(g.parentId, [...(children.get(g.parentId) ?? []), g.id]);
+    for (const g of all)
+      if (g.parentId !== null) children.set(g.parentId, [...(children.get(g.parentId) ?? []), g.id]);
     const out: string[] = [];
     const stack = [id];
     while (stack.length > 0) {
@@ -143,7 +201,12 @@ export class GroupsService {
   }
 
   private async deviceCounts(ids?: string[]): Promise<Map<string, number>> {
-    const qb = this.db.getRepository(Device).createQueryBuilder('d').select('d.groupId', 'groupId').addSelect('COUNT(*)', 'n').groupBy('d.groupId');
+    const qb = this.db
+      .getRepository(Device)
+      .createQueryBuilder('d')
+      .select('d.groupId', 'groupId')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy('d.groupId');
     if (ids) qb.where('d.groupId IN (:...ids)', { ids });
     const rows = await qb.getRawMany<{ groupId: string; n: string | number }>();
     return new Map(rows.map((r) => [r.groupId, Number(r.n)]));
@@ -151,5 +214,13 @@ export class GroupsService {
 }
 
 function toView(g: AdminGroup, deviceCount: number): GroupView {
-  return { id: g.id, name: g.name, parentId: g.parentId, version: g.version, deviceCount, createdAt: g.createdAt, updatedAt: g.updatedAt };
+  return {
+    id: g.id,
+    name: g.name,
+    parentId: g.parentId,
+    version: g.version,
+    deviceCount,
+    createdAt: g.createdAt,
+    updatedAt: g.updatedAt,
+  };
 }

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { addCounters, zeroCounters } from '@ksn/contracts';
 import { DataSource, LessThan } from 'typeorm';
 import { Session } from '../auth/session.entity';
@@ -46,7 +52,9 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   private tick(): void {
     if (this.running) return;
     this.running = this.runDue()
-      .catch((e: unknown) => this.log.warn(`background jobs failed: ${e instanceof Error ? e.message : String(e)}`))
+      .catch((e: unknown) =>
+        this.log.warn(`background jobs failed: ${e instanceof Error ? e.message : String(e)}`),
+      )
       .finally(() => (this.running = undefined));
   }
 
@@ -71,7 +79,9 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Roll-ups and retention. Idempotent: a crash half-way leaves nothing counted twice (one transaction). */
   async maintenance(now = Date.now()): Promise<{ rolledUp: number }> {
-    const cutoff = new Date(Math.floor((now - this.config.TRAFFIC_RETENTION_DAYS * DAY_MS) / 3_600_000) * 3_600_000).toISOString();
+    const cutoff = new Date(
+      Math.floor((now - this.config.TRAFFIC_RETENTION_DAYS * DAY_MS) / 3_600_000) * 3_600_000,
+    ).toISOString();
     const rolledUp = await this.db.transaction(async (tx) => {
       const old = await tx.find(TrafficMinute, { where: { minute: LessThan(cutoff) } });
       const hours = new Map<string, TrafficHour>();

@@ -22,10 +22,20 @@ export class LeaseService {
       .createQueryBuilder()
       .update(JobLease)
       .set({ holder: this.holder, expiresAt })
-      .where('name = :name AND (holder = :holder OR expiresAt <= :now)', { name, holder: this.holder, now: nowIso })
+      .where('name = :name AND (holder = :holder OR expiresAt <= :now)', {
+        name,
+        holder: this.holder,
+        now: nowIso,
+      })
       .execute();
     if ((taken.affected ?? 0) > 0) return true;
-    await this.db.createQueryBuilder().insert().into(JobLease).values({ name, holder: this.holder, expiresAt }).orIgnore().execute();
+    await this.db
+      .createQueryBuilder()
+      .insert()
+      .into(JobLease)
+      .values({ name, holder: this.holder, expiresAt })
+      .orIgnore()
+      .execute();
     // orIgnore reports nothing portable about a skipped row: read back who holds it.
     const row = await this.db.getRepository(JobLease).findOneBy({ name });
     return row?.holder === this.holder;

@@ -18,8 +18,16 @@ export class OverridesController {
 
   @Post()
   @Roles('admin', 'operator')
-  @Api({ summary: 'Allow or block one object by hash or URL, with a comment and optional expiry', body: CreateOverrideRequest, response: OverrideView, status: 201 })
-  create(@Req() req: AuthedRequest, @Body(new SchemaPipe(CreateOverrideRequest)) body: CreateOverrideRequest): Promise<OverrideView> {
+  @Api({
+    summary: 'Allow or block one object by hash or URL, with a comment and optional expiry',
+    body: CreateOverrideRequest,
+    response: OverrideView,
+    status: 201,
+  })
+  create(
+    @Req() req: AuthedRequest,
+    @Body(new SchemaPipe(CreateOverrideRequest)) body: CreateOverrideRequest,
+  ): Promise<OverrideView> {
     return this.overrides.create(actorOf(req), body);
   }
 

@@ -36,13 +36,19 @@ export class PoliciesService {
 
   async get(groupId: string): Promise<GroupPolicyView> {
     const all = await this.db.getRepository(AdminGroup).find();
-    const group = found(all.find((g) => g.id === groupId), 'group');
+    const group = found(
+      all.find((g) => g.id === groupId),
+      'group',
+    );
     return { groupId, version: group.version, policy: group.policy, effective: effectiveView(groupId, all) };
   }
 
   async effective(groupId: string): Promise<EffectivePolicyView> {
     const all = await this.db.getRepository(AdminGroup).find();
-    found(all.find((g) => g.id === groupId), 'group');
+    found(
+      all.find((g) => g.id === groupId),
+      'group',
+    );
     return effectiveView(groupId, all);
   }
 
@@ -53,7 +59,10 @@ export class PoliciesService {
   async update(actor: string, groupId: string, req: UpdatePolicyRequest): Promise<GroupPolicyView> {
     await this.db.transaction(async (tx) => {
       const all = await tx.find(AdminGroup);
-      const group = found(all.find((g) => g.id === groupId), 'group');
+      const group = found(
+        all.find((g) => g.id === groupId),
+        'group',
+      );
       const policy = withRuleIds(req.policy);
       checkRuleIds(policy, groupId, all);
       const effective = resolveAll(all).get(groupId)!;
@@ -61,11 +70,22 @@ export class PoliciesService {
         const lockedBy = effective.sources[section].lockedBy;
         if (lockedBy !== undefined && !isDeepStrictEqual(policy[section], group.policy[section])) {
           const name = all.find((g) => g.id === lockedBy)?.name ?? lockedBy;
-          throw new ApiError('conflict', `section ${section} is locked by group "${name}"`, `policy.${section}`);
+          throw new ApiError(
+            'conflict',
+            `section ${section} is locked by group "${name}"`,
+            `policy.${section}`,
+          );
         }
       }
       await this.groups.bumpVersion(tx, groupId, req.version, { policy });
-      await this.audit.record(tx, { actor, action: 'policy.update', objectType: 'policy', objectId: groupId, before: group.policy, after: policy });
+      await this.audit.record(tx, {
+        actor,
+        action: 'policy.update',
+        objectType: 'policy',
+        objectId: groupId,
+        before: group.policy,
+        after: policy,
+      });
       await this.snapshots.bump(tx);
     });
     return this.get(groupId);
@@ -80,7 +100,12 @@ export class PoliciesService {
     });
   }
 
-  async updateRule(actor: string, groupId: string, ruleId: string, req: UpdateRuleRequest): Promise<GroupPolicyView> {
+  async updateRule(
+    actor: string,
+    groupId: string,
+    ruleId: string,
+    req: UpdateRuleRequest,
+  ): Promise<GroupPolicyView> {
     return this.editRules(actor, groupId, req.version, (rules) => {
       const i = rules.findIndex((r) => r.id === ruleId);
       if (i < 0) throw new ApiError('not_found', 'rule not found in this group', 'ruleId');
@@ -92,21 +117,39 @@ export class PoliciesService {
     });
   }
 
-  async deleteRule(actor: string, groupId: string, ruleId: string, version: number): Promise<GroupPolicyView> {
+  async deleteRule(
+    actor: string,
+    groupId: string,
+    ruleId: string,
+    version: number,
+  ): Promise<GroupPolicyView> {
     return this.editRules(actor, groupId, version, (rules) => {
-      if (!rules.some((r) => r.id === ruleId)) throw new ApiError('not_found', 'rule not found in this group', 'ruleId');
+      if (!rules.some((r) => r.id === ruleId))
+        throw new ApiError('not_found', 'rule not found in this group', 'ruleId');
       return rules.filter((r) => r.id !== ruleId);
     });
   }
 
-  private async editRules(actor: string, groupId: string, version: number, edit: (rules: AppControlRuleInput[]) => AppControlRuleInput[]): Promise<GroupPolicyView> {
+  private async editRules(
+    actor: string,
+    groupId: string,
+    version: number,
+    edit: (rules: AppControlRuleInput[]) => AppControlRuleInput[],
+  ): Promise<GroupPolicyView> {
     const current = await this.get(groupId);
     if (current.version !== version) {
-      throw new ApiError('conflict', `the policy was changed by someone else (version ${current.version}, you sent ${version}); reload and retry`, 'version');
+      throw new ApiError(
+        'conflict',
+        `the policy was changed by someone else (version ${current.version}, you sent ${version}); reload and retry`,
+        'version',
+      );
     }
     const section = current.policy.appControl ?? { ...current.effective.settings.appControl, rules: [] };
     const { appControl: _old, ...rest } = current.policy;
-    return this.update(actor, groupId, { version, policy: { ...rest, appControl: { ...section, rules: edit(section.rules) } } });
+    return this.update(actor, groupId, {
+      version,
+      policy: { ...rest, appControl: { ...section, rules: edit(section.rules) } },
+    });
   }
 
   async ruleHits(): Promise<RuleHitView[]> {
@@ -125,14 +168,16 @@ function withRuleIds(input: GroupPolicyInput): GroupPolicy {
 function checkRuleIds(policy: GroupPolicy, groupId: string, all: AdminGroup[]): void {
   const rules = policy.appControl?.rules ?? [];
   const elsewhere = new Map<string, string>();
-  for (const g of all) if (g.id !== groupId) for (const r of g.policy.appControl?.rules ?? []) elsewhere.set(r.id, g.name);
+  for (const g of all)
+    if (g.id !== groupId) for (const r of g.policy.appControl?.rules ?? []) elsewhere.set(r.id, g.name);
   const seen = new Set<string>();
   rules.forEach((r, i) => {
     const field = `policy.appControl.rules[${i}].id`;
     if (seen.has(r.id)) throw new ApiError('invalid_request', `rule id ${r.id} appears twice`, field);
     seen.add(r.id);
     const other = elsewhere.get(r.id);
-    if (other !== undefined) throw new ApiError('conflict', `rule id ${r.id} is already used in group "${other}"`, field);
+    if (other !== undefined)
+      throw new ApiError('conflict', `rule id ${r.id} is already used in group "${other}"`, field);
   });
 }
 

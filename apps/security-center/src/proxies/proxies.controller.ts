@@ -20,8 +20,16 @@ export class ProxiesController {
 
   @Post()
   @Roles('admin')
-  @Api({ summary: 'Register a proxy; its API key is in this answer only', body: CreateProxyRequest, response: CreatedProxy, status: 201 })
-  create(@Req() req: AuthedRequest, @Body(new SchemaPipe(CreateProxyRequest)) body: CreateProxyRequest): Promise<CreatedProxy> {
+  @Api({
+    summary: 'Register a proxy; its API key is in this answer only',
+    body: CreateProxyRequest,
+    response: CreatedProxy,
+    status: 201,
+  })
+  create(
+    @Req() req: AuthedRequest,
+    @Body(new SchemaPipe(CreateProxyRequest)) body: CreateProxyRequest,
+  ): Promise<CreatedProxy> {
     return this.proxies.register(actorOf(req), body.name);
   }
 
@@ -40,7 +48,11 @@ export class ProxiesController {
   }
 
   @Get(':id/traffic')
-  @Api({ summary: 'Traffic log: what left the network through this proxy, per minute and kind', response: Type.Array(TrafficLogEntry), query: ['minutes'] })
+  @Api({
+    summary: 'Traffic log: what left the network through this proxy, per minute and kind',
+    response: Type.Array(TrafficLogEntry),
+    query: ['minutes'],
+  })
   traffic(@Param('id') id: string, @Query('minutes') minutes?: string): Promise<TrafficLogEntry[]> {
     return this.proxies.traffic(id, intParam('minutes', minutes, 60, 1, 30 * 24 * 60));
   }

@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { COUNTER_NAMES, type CreatedProxy, type Heartbeat, type HeartbeatRuleHit, type HeartbeatTraffic, type ProxyDetail, type ProxyStatus, type TrafficLogEntry } from '@ksn/contracts';
+import {
+  COUNTER_NAMES,
+  type CreatedProxy,
+  type Heartbeat,
+  type HeartbeatRuleHit,
+  type HeartbeatTraffic,
+  type ProxyDetail,
+  type ProxyStatus,
+  type TrafficLogEntry,
+} from '@ksn/contracts';
 import { randomUUID } from 'node:crypto';
 import { DataSource, MoreThanOrEqual, Repository, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -33,8 +42,24 @@ export class ProxiesService {
     const apiKey = newSecret('kp_');
     const id = randomUUID();
     await this.db.transaction(async (tx) => {
-      await tx.insert(ProxyEntity, { id, name, apiKeyHash: sha256(apiKey), createdAt: nowIso(), lastHeartbeatAt: null, instanceId: null, version: null, snapshotVersion: null, cacheEntries: null });
-      await this.audit.record(tx, { actor, action: 'proxy.create', objectType: 'proxy', objectId: id, after: { name } });
+      await tx.insert(ProxyEntity, {
+        id,
+        name,
+        apiKeyHash: sha256(apiKey),
+        createdAt: nowIso(),
+        lastHeartbeatAt: null,
+        instanceId: null,
+        version: null,
+        snapshotVersion: null,
+        cacheEntries: null,
+      });
+      await this.audit.record(tx, {
+        actor,
+        action: 'proxy.create',
+        objectType: 'proxy',
+        objectId: id,
+        after: { name },
+      });
     });
     return { id, name, apiKey };
   }
@@ -43,7 +68,13 @@ export class ProxiesService {
     await this.db.transaction(async (tx) => {
       const proxy = found(await tx.findOneBy(ProxyEntity, { id }), 'proxy');
       await tx.delete(ProxyEntity, { id });
-      await this.audit.record(tx, { actor, action: 'proxy.delete', objectType: 'proxy', objectId: id, before: { name: proxy.name } });
+      await this.audit.record(tx, {
+        actor,
+        action: 'proxy.delete',
+        objectType: 'proxy',
+        objectId: id,
+        before: { name: proxy.name },
+      });
     });
   }
 
@@ -73,8 +104,18 @@ export class ProxiesService {
   async traffic(id: string, minutes: number, now = Date.now()): Promise<TrafficLogEntry[]> {
     found(await this.proxies.findOneBy({ id }), 'proxy');
     const since = new Date(Math.floor(now / 60_000) * 60_000 - (minutes - 1) * 60_000).toISOString();
-    const rows = await this.db.getRepository(TrafficLog).find({ where: { proxyId: id, minute: MoreThanOrEqual(since) }, order: { minute: 'ASC', kind: 'ASC' } });
-    return rows.map((r) => ({ minute: r.minute, kind: r.kind, requests: r.requests, items: r.items, bytesSent: r.bytesSent, bytesReceived: r.bytesReceived }));
+    const rows = await this.db.getRepository(TrafficLog).find({
+      where: { proxyId: id, minute: MoreThanOrEqual(since) },
+      order: { minute: 'ASC', kind: 'ASC' },
+    });
+    return rows.map((r) => ({
+      minute: r.minute,
+      kind: r.kind,
+      requests: r.requests,
+      items: r.items,
+      bytesSent: r.bytesSent,
+      bytesReceived: r.bytesReceived,
+    }));
   }
 
   /** Registers a proxy; returns its API key, which is shown once and stored only hashed. */
@@ -107,13 +148,17 @@ export class ProxiesService {
   async recordHeartbeat(proxy: ProxyEntity, beat: Heartbeat, now = new Date()): Promise<void> {
     const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString();
     await this.db.transaction(async (tx) => {
-      await tx.update(ProxyEntity, { id: proxy.id }, {
-        lastHeartbeatAt: now.toISOString(),
-        instanceId: beat.instanceId,
-        version: beat.version,
-        snapshotVersion: beat.snapshotVersion,
-        cacheEntries: beat.cacheEntries,
-      });
+      await tx.update(
+        ProxyEntity,
+        { id: proxy.id },
+        {
+          lastHeartbeatAt: now.toISOString(),
+          instanceId: beat.instanceId,
+          version: beat.version,
+          snapshotVersion: beat.snapshotVersion,
+          cacheEntries: beat.cacheEntries,
+        },
+      );
       // Atomic increments: beats handled by two instances at once both count.
       if (!(await addToMinute(tx, proxy.id, minute, beat))) {
         try {
@@ -146,7 +191,12 @@ export class ProxiesService {
   }
 }
 
-async function addToMinute(tx: EntityManager, proxyId: string, minute: string, beat: Heartbeat): Promise<boolean> {
+async function addToMinute(
+  tx: EntityManager,
+  proxyId: string,
+  minute: string,
+  beat: Heartbeat,
+): Promise<boolean> {
   const esc = (name: string) => tx.connection.driver.escape(name);
   const result = await tx
     .createQueryBuilder()
@@ -185,29 +235,56 @@ async function addRuleHits(tx: EntityManager, hits: readonly HeartbeatRuleHit[],
   const esc = (name: string) => tx.connection.driver.escape(name);
   for (let i = 0; i < all.length; i += 500) {
     const chunk = all.slice(i, i + 500);
-    await tx.createQueryBuilder().insert().into(RuleHit).values(chunk.map((h) => ({ ruleId: h.ruleId, groupId: h.groupId, hits: 0, lastHitAt: null }))).orIgnore().execute();
+    await tx
+      .createQueryBuilder()
+      .insert()
+      .into(RuleHit)
+      .values(chunk.map((h) => ({ ruleId: h.ruleId, groupId: h.groupId, hits: 0, lastHitAt: null })))
+      .orIgnore()
+      .execute();
     const id = esc('ruleId');
-    const cases = (col: string) => `CASE ${chunk.map(() => `WHEN ${id} = ? THEN ?`).join(' ')} ELSE ${col} END`;
+    const cases = (col: string) =>
+      `CASE ${chunk.map(() => `WHEN ${id} = ? THEN ?`).join(' ')} ELSE ${col} END`;
     const marks = chunk.map(() => '?').join(', ');
     await tx.query(
       `UPDATE ${esc('rule_hits')} SET ${esc('hits')} = ${esc('hits')} + ${cases('0')}, ${esc('groupId')} = ${cases(esc('groupId'))}, ${esc('lastHitAt')} = ? WHERE ${id} IN (${marks})`,
-      [...chunk.flatMap((h) => [h.ruleId, h.hits]), ...chunk.flatMap((h) => [h.ruleId, h.groupId]), at, ...chunk.map((h) => h.ruleId)],
+      [
+        ...chunk.flatMap((h) => [h.ruleId, h.hits]),
+        ...chunk.flatMap((h) => [h.ruleId, h.groupId]),
+        at,
+        ...chunk.map((h) => h.ruleId),
+      ],
     );
   }
 }
 
 const TRAFFIC_FIELDS = ['requests', 'items', 'bytesSent', 'bytesReceived'] as const;
 
-async function addTraffic(tx: EntityManager, proxyId: string, entries: readonly HeartbeatTraffic[]): Promise<void> {
+async function addTraffic(
+  tx: EntityManager,
+  proxyId: string,
+  entries: readonly HeartbeatTraffic[],
+): Promise<void> {
   const esc = (name: string) => tx.connection.driver.escape(name);
   for (const t of entries) {
     const minute = new Date(Math.floor(Date.parse(t.minute) / 60_000) * 60_000).toISOString();
-    await tx.createQueryBuilder().insert().into(TrafficLog).values({ proxyId, minute, kind: t.kind, requests: 0, items: 0, bytesSent: 0, bytesReceived: 0 }).orIgnore().execute();
+    await tx
+      .createQueryBuilder()
+      .insert()
+      .into(TrafficLog)
+      .values({ proxyId, minute, kind: t.kind, requests: 0, items: 0, bytesSent: 0, bytesReceived: 0 })
+      .orIgnore()
+      .execute();
     await tx
       .createQueryBuilder()
       .update(TrafficLog)
       .set(Object.fromEntries(TRAFFIC_FIELDS.map((f) => [f, () => `${esc(f)} + :${f}`])))
-      .setParameters({ requests: t.requests, items: t.items, bytesSent: t.bytesSent, bytesReceived: t.bytesReceived })
+      .setParameters({
+        requests: t.requests,
+        items: t.items,
+        bytesSent: t.bytesSent,
+        bytesReceived: t.bytesReceived,
+      })
       .where('proxyId = :proxyId AND minute = :minute AND kind = :kind', { proxyId, minute, kind: t.kind })
       .execute();
   }

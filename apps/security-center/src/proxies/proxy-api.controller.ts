@@ -20,7 +20,11 @@ export class ProxyApiController {
   ) {}
 
   @Get('snapshot')
-  @Api({ summary: 'Proxy: the compiled snapshot; ETag, If-None-Match (304) and long-poll ?wait=0..60', response: Snapshot, query: ['wait'] })
+  @Api({
+    summary: 'Proxy: the compiled snapshot; ETag, If-None-Match (304) and long-poll ?wait=0..60',
+    response: Snapshot,
+    query: ['wait'],
+  })
   async snapshot(
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Query('wait') waitRaw: string | undefined,
@@ -29,7 +33,11 @@ export class ProxyApiController {
     let wait = 0;
     if (waitRaw !== undefined) {
       if (!/^\d{1,3}$/.test(waitRaw) || Number(waitRaw) > MAX_WAIT_SECONDS) {
-        throw new ApiError('invalid_request', `wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}`, 'wait');
+        throw new ApiError(
+          'invalid_request',
+          `wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}`,
+          'wait',
+        );
       }
       wait = Number(waitRaw);
     }
@@ -50,8 +58,14 @@ export class ProxyApiController {
 
   @Post('heartbeat')
   @HttpCode(204)
-  @Api({ summary: 'Proxy: heartbeat with counters, unknown objects, rule hits, verdict changes and traffic', body: Heartbeat })
-  async heartbeat(@Req() req: AuthedRequest, @Body(new SchemaPipe(Heartbeat)) beat: Heartbeat): Promise<void> {
+  @Api({
+    summary: 'Proxy: heartbeat with counters, unknown objects, rule hits, verdict changes and traffic',
+    body: Heartbeat,
+  })
+  async heartbeat(
+    @Req() req: AuthedRequest,
+    @Body(new SchemaPipe(Heartbeat)) beat: Heartbeat,
+  ): Promise<void> {
     await this.proxies.recordHeartbeat(req.auth.proxy!, beat);
   }
 }

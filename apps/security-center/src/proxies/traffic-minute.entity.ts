@@ -13,7 +13,11 @@ export class TrafficMinute {
   @CountColumn() upstreamErrors!: number;
   @CountColumn() staleAnswers!: number;
   /** bigint: a busy proxy saves more than 2 GiB a minute. */
-  @Column({ type: 'bigint', default: 0, transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } })
+  @Column({
+    type: 'bigint',
+    default: 0,
+    transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) },
+  })
   bytesSaved!: number;
   @CountColumn() telemetryForwarded!: number;
   @CountColumn() telemetryBlocked!: number;

@@ -10,9 +10,13 @@ export class ReputationController {
   constructor(private readonly upstream: UpstreamClient) {}
 
   @Get(':hash')
-  @Api({ summary: 'Reputation details of a file by SHA-256, SHA-1 or MD5, from the upstream', response: FileDetails })
+  @Api({
+    summary: 'Reputation details of a file by SHA-256, SHA-1 or MD5, from the upstream',
+    response: FileDetails,
+  })
   async get(@Param('hash') hash: string): Promise<FileDetails> {
-    if (!hashKind(hash)) throw new ApiError('invalid_request', 'hash must be a SHA-256, SHA-1 or MD5 in hex', 'hash');
+    if (!hashKind(hash))
+      throw new ApiError('invalid_request', 'hash must be a SHA-256, SHA-1 or MD5 in hex', 'hash');
     const details = await this.upstream.get(`/v1/files/${hash.toLowerCase()}/details`, FileDetails);
     if (!details) throw new ApiError('not_found', 'the upstream does not know this file', 'hash');
     return details;

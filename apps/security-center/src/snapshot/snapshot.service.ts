@@ -82,18 +82,32 @@ export class SnapshotService {
     const [groups, keys, revoked, moved, overrides] = await Promise.all([
       this.db.getRepository(AdminGroup).find(),
       this.db.getRepository(SigningKey).find({ order: { createdAt: 'ASC' } }),
-      this.db.getRepository(Device).find({ where: { revokedAt: MoreThan(since) }, select: ['id', 'revokedAt'] }),
-      this.db.getRepository(Device).find({ where: { groupChangedAt: MoreThan(since), revokedAt: IsNull() }, select: ['id', 'groupId', 'groupChangedAt'] }),
-      this.db.getRepository(OverrideEntity).find({ where: [{ expiresAt: IsNull() }, { expiresAt: MoreThan(nowText) }], order: { keyHash: 'ASC' } }),
+      this.db
+        .getRepository(Device)
+        .find({ where: { revokedAt: MoreThan(since) }, select: ['id', 'revokedAt'] }),
+      this.db.getRepository(Device).find({
+        where: { groupChangedAt: MoreThan(since), revokedAt: IsNull() },
+        select: ['id', 'groupId', 'groupChangedAt'],
+      }),
+      this.db.getRepository(OverrideEntity).find({
+        where: [{ expiresAt: IsNull() }, { expiresAt: MoreThan(nowText) }],
+        order: { keyHash: 'ASC' },
+      }),
     ]);
     const snapshot = compileSnapshot({
       version,
       now,
       groups: groups.map((g) => ({ id: g.id, name: g.name, parentId: g.parentId, policy: g.policy })),
-      keys: keys.filter((k) => k.retiredAt === null || k.retiredAt > since).map((k) => ({ kid: k.kid, publicKey: k.publicKey })),
+      keys: keys
+        .filter((k) => k.retiredAt === null || k.retiredAt > since)
+        .map((k) => ({ kid: k.kid, publicKey: k.publicKey })),
       revoked: revoked.map((d) => ({ deviceId: d.id, at: d.revokedAt! })),
       moved: moved.map((d) => ({ deviceId: d.id, groupId: d.groupId, at: d.groupChangedAt! })),
-      overrides: overrides.map((o) => ({ key: o.objectKey, action: o.action, ...(o.expiresAt !== null && { expiresAt: o.expiresAt }) })),
+      overrides: overrides.map((o) => ({
+        key: o.objectKey,
+        action: o.action,
+        ...(o.expiresAt !== null && { expiresAt: o.expiresAt }),
+      })),
     });
     return { version, etag: `"v${version}"`, body: JSON.stringify(snapshot) };
   }

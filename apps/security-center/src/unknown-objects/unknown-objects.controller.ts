@@ -11,14 +11,26 @@ export class UnknownObjectsController {
   constructor(private readonly unknown: UnknownObjectsService) {}
 
   @Get('unknown-objects')
-  @Api({ summary: 'Objects proxies answered `unknown`, most prevalent first', response: UnknownObjectPage, query: ['limit', 'offset'] })
+  @Api({
+    summary: 'Objects proxies answered `unknown`, most prevalent first',
+    response: UnknownObjectPage,
+    query: ['limit', 'offset'],
+  })
   list(@Query('limit') limit?: string, @Query('offset') offset?: string): Promise<UnknownObjectPage> {
     return this.unknown.list(paging(limit, offset));
   }
 
   @Get('alerts')
-  @Api({ summary: 'Upstream verdict changes for objects seen in the network, newest first', response: Type.Array(VerdictAlertView), query: ['acknowledged', 'limit', 'offset'] })
-  alerts(@Query('acknowledged') acknowledged?: string, @Query('limit') limit?: string, @Query('offset') offset?: string): Promise<VerdictAlertView[]> {
+  @Api({
+    summary: 'Upstream verdict changes for objects seen in the network, newest first',
+    response: Type.Array(VerdictAlertView),
+    query: ['acknowledged', 'limit', 'offset'],
+  })
+  alerts(
+    @Query('acknowledged') acknowledged?: string,
+    @Query('limit') limit?: string,
+    @Query('offset') offset?: string,
+  ): Promise<VerdictAlertView[]> {
     return this.unknown.alerts(boolParam('acknowledged', acknowledged), paging(limit, offset));
   }
 

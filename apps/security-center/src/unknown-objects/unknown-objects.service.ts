@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { HeartbeatUnknown, HeartbeatVerdictChange, UnknownObjectPage, VerdictAlertView } from '@ksn/contracts';
+import type {
+  HeartbeatUnknown,
+  HeartbeatVerdictChange,
+  UnknownObjectPage,
+  VerdictAlertView,
+} from '@ksn/contracts';
 import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull, Not, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -28,11 +33,20 @@ export class UnknownObjectsService {
    * recount prevalence. Safe when several instances store beats at once.
    */
   async ingestUnknown(tx: EntityManager, items: readonly HeartbeatUnknown[]): Promise<void> {
-    const merged = new Map<string, { key: string; firstSeen: string; lastSeen: string; devices: Set<string> }>();
+    const merged = new Map<
+      string,
+      { key: string; firstSeen: string; lastSeen: string; devices: Set<string> }
+    >();
     for (const item of items) {
       const keyHash = sha256(item.key);
       const m = merged.get(keyHash);
-      if (!m) merged.set(keyHash, { key: item.key, firstSeen: item.firstSeen, lastSeen: item.lastSeen, devices: new Set(item.deviceIds) });
+      if (!m)
+        merged.set(keyHash, {
+          key: item.key,
+          firstSeen: item.firstSeen,
+          lastSeen: item.lastSeen,
+          devices: new Set(item.deviceIds),
+        });
       else {
         if (item.firstSeen < m.firstSeen) m.firstSeen = item.firstSeen;
         if (item.lastSeen > m.lastSeen) m.lastSeen = item.lastSeen;
@@ -48,33 +62,57 @@ export class UnknownObjectsService {
         .createQueryBuilder()
         .insert()
         .into(UnknownObject)
-        .values(chunk.map(([keyHash, m]) => ({ keyHash, objectKey: m.key, firstSeen: m.firstSeen, lastSeen: m.lastSeen, devices: 0 })))
+        .values(
+          chunk.map(([keyHash, m]) => ({
+            keyHash,
+            objectKey: m.key,
+            firstSeen: m.firstSeen,
+            lastSeen: m.lastSeen,
+            devices: 0,
+          })),
+        )
         .orIgnore()
         .execute();
       // Widen the seen interval of rows that existed: one statement per chunk.
       const marks = hashes.map(() => '?').join(', ');
       const kh = esc('keyHash');
-      for (const [col, cmp, pick] of [['firstSeen', '>', (m: { firstSeen: string }) => m.firstSeen], ['lastSeen', '<', (m: { lastSeen: string }) => m.lastSeen]] as const) {
+      for (const [col, cmp, pick] of [
+        ['firstSeen', '>', (m: { firstSeen: string }) => m.firstSeen],
+        ['lastSeen', '<', (m: { lastSeen: string }) => m.lastSeen],
+      ] as const) {
         const c = esc(col);
         const cases = chunk.map(() => `WHEN ${kh} = ? AND ${c} ${cmp} ? THEN ?`).join(' ');
         const params = chunk.flatMap(([h, m]) => [h, pick(m), pick(m)]);
-        await tx.query(`UPDATE ${esc('unknown_objects')} SET ${c} = CASE ${cases} ELSE ${c} END WHERE ${kh} IN (${marks})`, [...params, ...hashes]);
+        await tx.query(
+          `UPDATE ${esc('unknown_objects')} SET ${c} = CASE ${cases} ELSE ${c} END WHERE ${kh} IN (${marks})`,
+          [...params, ...hashes],
+        );
       }
       // Raw multi-row insert: the query builder's per-row work dominates at 100,000 pairs.
       const pairs = chunk.flatMap(([keyHash, m]) => [...m.devices].map((deviceId) => [keyHash, deviceId]));
       const ignore = tx.connection.options.type === 'better-sqlite3' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
       for (let j = 0; j < pairs.length; j += PAIR_CHUNK) {
         const part = pairs.slice(j, j + PAIR_CHUNK);
-        await tx.query(`${ignore} INTO ${esc('unknown_object_devices')} (${kh}, ${esc('deviceId')}) VALUES ${part.map(() => '(?, ?)').join(', ')}`, part.flat());
+        await tx.query(
+          `${ignore} INTO ${esc('unknown_object_devices')} (${kh}, ${esc('deviceId')}) VALUES ${part.map(() => '(?, ?)').join(', ')}`,
+          part.flat(),
+        );
       }
       const t = esc('unknown_objects');
       const d = esc('unknown_object_devices');
-      await tx.query(`UPDATE ${t} SET ${esc('devices')} = (SELECT COUNT(*) FROM ${d} WHERE ${d}.${kh} = ${t}.${kh}) WHERE ${kh} IN (${marks})`, hashes);
+      await tx.query(
+        `UPDATE ${t} SET ${esc('devices')} = (SELECT COUNT(*) FROM ${d} WHERE ${d}.${kh} = ${t}.${kh}) WHERE ${kh} IN (${marks})`,
+        hashes,
+      );
     }
   }
 
   /** One alert per change (key, time, new verdict), however many proxies report it. */
-  async ingestChanges(tx: EntityManager, proxyId: string, changes: readonly HeartbeatVerdictChange[]): Promise<void> {
+  async ingestChanges(
+    tx: EntityManager,
+    proxyId: string,
+    changes: readonly HeartbeatVerdictChange[],
+  ): Promise<void> {
     if (changes.length === 0) return;
     const rows = changes.map((c) => ({
       id: randomUUID(),
@@ -91,18 +129,31 @@ export class UnknownObjectsService {
   }
 
   async list(page: Paging): Promise<UnknownObjectPage> {
-    const [rows, total] = await this.db.getRepository(UnknownObject).findAndCount({ order: { devices: 'DESC', lastSeen: 'DESC', keyHash: 'ASC' }, take: page.limit, skip: page.offset });
+    const [rows, total] = await this.db.getRepository(UnknownObject).findAndCount({
+      order: { devices: 'DESC', lastSeen: 'DESC', keyHash: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
     const overrides = await this.overrideActions(rows.map((r) => r.keyHash));
     return {
-      items: rows.map((r) => ({ key: r.objectKey, firstSeen: r.firstSeen, lastSeen: r.lastSeen, devices: r.devices, override: overrides.get(r.keyHash) ?? null })),
+      items: rows.map((r) => ({
+        key: r.objectKey,
+        firstSeen: r.firstSeen,
+        lastSeen: r.lastSeen,
+        devices: r.devices,
+        override: overrides.get(r.keyHash) ?? null,
+      })),
       total,
       ...page,
     };
   }
 
   async alerts(acknowledged: boolean | undefined, page: Paging): Promise<VerdictAlertView[]> {
-    const where: FindOptionsWhere<VerdictAlert> = acknowledged === undefined ? {} : { acknowledgedAt: acknowledged ? Not(IsNull()) : IsNull() };
-    const rows = await this.db.getRepository(VerdictAlert).find({ where, order: { at: 'DESC', id: 'ASC' }, take: page.limit, skip: page.offset });
+    const where: FindOptionsWhere<VerdictAlert> =
+      acknowledged === undefined ? {} : { acknowledgedAt: acknowledged ? Not(IsNull()) : IsNull() };
+    const rows = await this.db
+      .getRepository(VerdictAlert)
+      .find({ where, order: { at: 'DESC', id: 'ASC' }, take: page.limit, skip: page.offset });
     const prevalence = await this.prevalence(rows.map((r) => r.keyHash));
     return rows.map((r) => alertView(r, prevalence.get(r.keyHash) ?? 0));
   }
@@ -116,8 +167,19 @@ export class UnknownObjectsService {
       const alert = found(await tx.findOneBy(VerdictAlert, { id }), 'alert');
       if (alert.acknowledgedAt !== null) return alert;
       const acknowledged = { ...alert, acknowledgedAt: nowIso(), acknowledgedBy: actor.slice(0, 100) };
-      await tx.update(VerdictAlert, { id }, { acknowledgedAt: acknowledged.acknowledgedAt, acknowledgedBy: acknowledged.acknowledgedBy });
-      await this.audit.record(tx, { actor, action: 'alert.acknowledge', objectType: 'alert', objectId: id, before: { acknowledgedAt: null }, after: { acknowledgedAt: acknowledged.acknowledgedAt } });
+      await tx.update(
+        VerdictAlert,
+        { id },
+        { acknowledgedAt: acknowledged.acknowledgedAt, acknowledgedBy: acknowledged.acknowledgedBy },
+      );
+      await this.audit.record(tx, {
+        actor,
+        action: 'alert.acknowledge',
+        objectType: 'alert',
+        objectId: id,
+        before: { acknowledgedAt: null },
+        after: { acknowledgedAt: acknowledged.acknowledgedAt },
+      });
       return acknowledged;
     });
     return alertView(row, (await this.prevalence([row.keyHash])).get(row.keyHash) ?? 0);
@@ -125,18 +187,38 @@ export class UnknownObjectsService {
 
   private async prevalence(keyHashes: string[]): Promise<Map<string, number>> {
     if (keyHashes.length === 0) return new Map();
-    const rows = await this.db.getRepository(UnknownObject).createQueryBuilder('u').where('u.keyHash IN (:...keyHashes)', { keyHashes }).getMany();
+    const rows = await this.db
+      .getRepository(UnknownObject)
+      .createQueryBuilder('u')
+      .where('u.keyHash IN (:...keyHashes)', { keyHashes })
+      .getMany();
     return new Map(rows.map((r) => [r.keyHash, r.devices]));
   }
 
   private async overrideActions(keyHashes: string[]): Promise<Map<string, OverrideEntity['action']>> {
     if (keyHashes.length === 0) return new Map();
     const now = nowIso();
-    const rows = await this.db.getRepository(OverrideEntity).createQueryBuilder('o').where('o.keyHash IN (:...keyHashes)', { keyHashes }).getMany();
-    return new Map(rows.filter((r) => r.expiresAt === null || r.expiresAt > now).map((r) => [r.keyHash, r.action]));
+    const rows = await this.db
+      .getRepository(OverrideEntity)
+      .createQueryBuilder('o')
+      .where('o.keyHash IN (:...keyHashes)', { keyHashes })
+      .getMany();
+    return new Map(
+      rows.filter((r) => r.expiresAt === null || r.expiresAt > now).map((r) => [r.keyHash, r.action]),
+    );
   }
 }
 
 function alertView(r: VerdictAlert, devices: number): VerdictAlertView {
-  return { id: r.id, key: r.objectKey, from: r.fromVerdict, to: r.toVerdict, at: r.at, proxyId: r.proxyId, devices, acknowledgedAt: r.acknowledgedAt, acknowledgedBy: r.acknowledgedBy };
+  return {
+    id: r.id,
+    key: r.objectKey,
+    from: r.fromVerdict,
+    to: r.toVerdict,
+    at: r.at,
+    proxyId: r.proxyId,
+    devices,
+    acknowledgedAt: r.acknowledgedAt,
+    acknowledgedBy: r.acknowledgedBy,
+  };
 }

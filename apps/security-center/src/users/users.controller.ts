@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
-import { ApiTokenView, CreateApiTokenRequest, CreatedApiToken, CreateUserRequest, UpdateUserRequest, UserView } from '@ksn/contracts';
+import {
+  ApiTokenView,
+  CreateApiTokenRequest,
+  CreatedApiToken,
+  CreateUserRequest,
+  UpdateUserRequest,
+  UserView,
+} from '@ksn/contracts';
 import { Type } from '@sinclair/typebox';
 import { actorOf, Roles, type AuthedRequest } from '../auth/access';
 import { Api } from '../common/openapi';
@@ -19,14 +26,30 @@ export class UsersController {
   }
 
   @Post('users')
-  @Api({ summary: 'Create a user (password at least 12 characters; stored as argon2id)', body: CreateUserRequest, response: UserView, status: 201 })
-  create(@Req() req: AuthedRequest, @Body(new SchemaPipe(CreateUserRequest)) body: CreateUserRequest): Promise<UserView> {
+  @Api({
+    summary: 'Create a user (password at least 12 characters; stored as argon2id)',
+    body: CreateUserRequest,
+    response: UserView,
+    status: 201,
+  })
+  create(
+    @Req() req: AuthedRequest,
+    @Body(new SchemaPipe(CreateUserRequest)) body: CreateUserRequest,
+  ): Promise<UserView> {
     return this.users.create(actorOf(req), body);
   }
 
   @Patch('users/:id')
-  @Api({ summary: 'Change role or password (ends the user\'s sessions)', body: UpdateUserRequest, response: UserView })
-  update(@Req() req: AuthedRequest, @Param('id') id: string, @Body(new SchemaPipe(UpdateUserRequest)) body: UpdateUserRequest): Promise<UserView> {
+  @Api({
+    summary: "Change role or password (ends the user's sessions)",
+    body: UpdateUserRequest,
+    response: UserView,
+  })
+  update(
+    @Req() req: AuthedRequest,
+    @Param('id') id: string,
+    @Body(new SchemaPipe(UpdateUserRequest)) body: UpdateUserRequest,
+  ): Promise<UserView> {
     return this.users.update(actorOf(req), id, body);
   }
 
@@ -44,8 +67,16 @@ export class UsersController {
   }
 
   @Post('api-tokens')
-  @Api({ summary: 'Create an API token with a role; use it as `Authorization: Bearer kt_…` (shown once)', body: CreateApiTokenRequest, response: CreatedApiToken, status: 201 })
-  createToken(@Req() req: AuthedRequest, @Body(new SchemaPipe(CreateApiTokenRequest)) body: CreateApiTokenRequest): Promise<CreatedApiToken> {
+  @Api({
+    summary: 'Create an API token with a role; use it as `Authorization: Bearer kt_…` (shown once)',
+    body: CreateApiTokenRequest,
+    response: CreatedApiToken,
+    status: 201,
+  })
+  createToken(
+    @Req() req: AuthedRequest,
+    @Body(new SchemaPipe(CreateApiTokenRequest)) body: CreateApiTokenRequest,
+  ): Promise<CreatedApiToken> {
     return this.users.createToken(actorOf(req), body);
   }
 

@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { ApiTokenView, CreateApiTokenRequest, CreatedApiToken, CreateUserRequest, Role, UpdateUserRequest, UserView } from '@ksn/contracts';
+import type {
+  ApiTokenView,
+  CreateApiTokenRequest,
+  CreatedApiToken,
+  CreateUserRequest,
+  Role,
+  UpdateUserRequest,
+  UserView,
+} from '@ksn/contracts';
 import * as argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -26,25 +34,52 @@ export class UsersService {
   }
 
   async create(actor: string, req: CreateUserRequest): Promise<UserView> {
-    const user: User = { id: randomUUID(), username: req.username, passwordHash: await argon2.hash(req.password, ARGON2_OPTIONS), role: req.role, failedLogins: 0, lockedUntil: null, createdAt: nowIso() };
+    const user: User = {
+      id: randomUUID(),
+      username: req.username,
+      passwordHash: await argon2.hash(req.password, ARGON2_OPTIONS),
+      role: req.role,
+      failedLogins: 0,
+      lockedUntil: null,
+      createdAt: nowIso(),
+    };
     await this.db.transaction(async (tx) => {
-      if (await tx.existsBy(User, { username: req.username })) throw new ApiError('conflict', `user ${req.username} exists already`, 'username');
+      if (await tx.existsBy(User, { username: req.username }))
+        throw new ApiError('conflict', `user ${req.username} exists already`, 'username');
       await tx.insert(User, user);
-      await this.audit.record(tx, { actor, action: 'user.create', objectType: 'user', objectId: user.id, after: { username: user.username, role: user.role } });
+      await this.audit.record(tx, {
+        actor,
+        action: 'user.create',
+        objectType: 'user',
+        objectId: user.id,
+        after: { username: user.username, role: user.role },
+      });
     });
     return userView(user);
   }
 
   /** Changes role and/or password; a new password ends the user's sessions and lifts a lockout. */
   async update(actor: string, id: string, req: UpdateUserRequest): Promise<UserView> {
-    const passwordHash = req.password === undefined ? undefined : await argon2.hash(req.password, ARGON2_OPTIONS);
+    const passwordHash =
+      req.password === undefined ? undefined : await argon2.hash(req.password, ARGON2_OPTIONS);
     return this.db.transaction(async (tx) => {
       const user = found(await tx.findOneBy(User, { id }), 'user');
       if (req.role !== undefined && req.role !== 'admin' && user.role === 'admin') await keepOneAdmin(tx);
-      const changes: Partial<User> = { ...(req.role !== undefined && { role: req.role }), ...(passwordHash !== undefined && { passwordHash, failedLogins: 0, lockedUntil: null }) };
+      const changes: Partial<User> = {
+        ...(req.role !== undefined && { role: req.role }),
+        ...(passwordHash !== undefined && { passwordHash, failedLogins: 0, lockedUntil: null }),
+      };
       if (Object.keys(changes).length > 0) await tx.update(User, { id }, changes);
-      if (passwordHash !== undefined || (req.role !== undefined && req.role !== user.role)) await tx.delete(Session, { userId: id });
-      await this.audit.record(tx, { actor, action: 'user.update', objectType: 'user', objectId: id, before: { role: user.role }, after: { role: req.role ?? user.role, passwordChanged: passwordHash !== undefined } });
+      if (passwordHash !== undefined || (req.role !== undefined && req.role !== user.role))
+        await tx.delete(Session, { userId: id });
+      await this.audit.record(tx, {
+        actor,
+        action: 'user.update',
+        objectType: 'user',
+        objectId: id,
+        before: { role: user.role },
+        after: { role: req.role ?? user.role, passwordChanged: passwordHash !== undefined },
+      });
       return userView({ ...user, ...changes });
     });
   }
@@ -56,23 +91,47 @@ export class UsersService {
       if (user.role === 'admin') await keepOneAdmin(tx);
       await tx.delete(Session, { userId: id });
       await tx.delete(User, { id });
-      await this.audit.record(tx, { actor, action: 'user.delete', objectType: 'user', objectId: id, before: { username: user.username, role: user.role } });
+      await this.audit.record(tx, {
+        actor,
+        action: 'user.delete',
+        objectType: 'user',
+        objectId: id,
+        before: { username: user.username, role: user.role },
+      });
     });
   }
 
   // ─── API tokens ───
 
   async listTokens(): Promise<ApiTokenView[]> {
-    return (await this.db.getRepository(ApiToken).find({ order: { createdAt: 'ASC', id: 'ASC' } })).map(tokenView);
+    return (await this.db.getRepository(ApiToken).find({ order: { createdAt: 'ASC', id: 'ASC' } })).map(
+      tokenView,
+    );
   }
 
   async createToken(actor: string, req: CreateApiTokenRequest): Promise<CreatedApiToken> {
-    if (req.expiresAt !== undefined && Date.parse(req.expiresAt) <= Date.now()) throw new ApiError('invalid_request', 'expiresAt is in the past', 'expiresAt');
+    if (req.expiresAt !== undefined && Date.parse(req.expiresAt) <= Date.now())
+      throw new ApiError('invalid_request', 'expiresAt is in the past', 'expiresAt');
     const token = newSecret('kt_');
-    const row: ApiToken = { id: randomUUID(), name: req.name, tokenHash: sha256(token), role: req.role, createdBy: actor.slice(0, 100), createdAt: nowIso(), expiresAt: req.expiresAt === undefined ? null : new Date(req.expiresAt).toISOString(), lastUsedAt: null };
+    const row: ApiToken = {
+      id: randomUUID(),
+      name: req.name,
+      tokenHash: sha256(token),
+      role: req.role,
+      createdBy: actor.slice(0, 100),
+      createdAt: nowIso(),
+      expiresAt: req.expiresAt === undefined ? null : new Date(req.expiresAt).toISOString(),
+      lastUsedAt: null,
+    };
     await this.db.transaction(async (tx) => {
       await tx.insert(ApiToken, row);
-      await this.audit.record(tx, { actor, action: 'api-token.create', objectType: 'api-token', objectId: row.id, after: tokenView(row) });
+      await this.audit.record(tx, {
+        actor,
+        action: 'api-token.create',
+        objectType: 'api-token',
+        objectId: row.id,
+        after: tokenView(row),
+      });
     });
     return { ...tokenView(row), token };
   }
@@ -81,7 +140,13 @@ export class UsersService {
     await this.db.transaction(async (tx) => {
       const row = found(await tx.findOneBy(ApiToken, { id }), 'API token');
       await tx.delete(ApiToken, { id });
-      await this.audit.record(tx, { actor, action: 'api-token.delete', objectType: 'api-token', objectId: id, before: tokenView(row) });
+      await this.audit.record(tx, {
+        actor,
+        action: 'api-token.delete',
+        objectType: 'api-token',
+        objectId: id,
+        before: tokenView(row),
+      });
     });
   }
 
@@ -100,7 +165,8 @@ export class UsersService {
 }
 
 async function keepOneAdmin(tx: EntityManager): Promise<void> {
-  if ((await tx.countBy(User, { role: 'admin' })) <= 1) throw new ApiError('conflict', 'the last admin cannot be removed or demoted');
+  if ((await tx.countBy(User, { role: 'admin' })) <= 1)
+    throw new ApiError('conflict', 'the last admin cannot be removed or demoted');
 }
 
 function userView(u: User): UserView {
@@ -108,5 +174,13 @@ function userView(u: User): UserView {
 }
 
 function tokenView(t: ApiToken): ApiTokenView {
-  return { id: t.id, name: t.name, role: t.role, createdBy: t.createdBy, createdAt: t.createdAt, expiresAt: t.expiresAt, lastUsedAt: t.lastUsedAt };
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    createdBy: t.createdBy,
+    createdAt: t.createdAt,
+    expiresAt: t.expiresAt,
+    lastUsedAt: t.lastUsedAt,
+  };
 }

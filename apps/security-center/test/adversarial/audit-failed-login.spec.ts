@@ -18,8 +18,14 @@ describe('security-center adversarial: failed logins are audited', () => {
 
   it('records a failed login (wrong password, unknown user) without the password tried', async () => {
     const http = request(app.getHttpServer());
-    await http.post('/api/v1/auth/login').send({ username: 'admin', password: 'wrong-password-audit' }).expect(401);
-    await http.post('/api/v1/auth/login').send({ username: 'nobody-here', password: 'wrong-password-audit' }).expect(401);
+    await http
+      .post('/api/v1/auth/login')
+      .send({ username: 'admin', password: 'wrong-password-audit' })
+      .expect(401);
+    await http
+      .post('/api/v1/auth/login')
+      .send({ username: 'nobody-here', password: 'wrong-password-audit' })
+      .expect(401);
     const { agent } = await loginAs(app);
     const entries = ((await agent.get('/api/v1/audit?limit=1000').expect(200)).body as AuditPage).items;
     const failed = entries.filter((e) => /login/i.test(e.action) && /fail/i.test(e.action));

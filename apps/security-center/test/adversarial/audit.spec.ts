@@ -25,22 +25,51 @@ describe('security-center adversarial: audit entries for every change', () => {
     await app?.close();
   });
 
-  const audit = async () => ((await admin.agent.get('/api/v1/audit?limit=1000').expect(200)).body as AuditPage).items;
-  const write = (method: 'post' | 'patch' | 'put' | 'delete', path: string, body?: object) => admin.agent[method](path).set('X-CSRF-Token', admin.csrf).send(body);
+  const audit = async () =>
+    ((await admin.agent.get('/api/v1/audit?limit=1000').expect(200)).body as AuditPage).items;
+  const write = (method: 'post' | 'patch' | 'put' | 'delete', path: string, body?: object) =>
+    admin.agent[method](path).set('X-CSRF-Token', admin.csrf).send(body);
 
   it('records each change with actor, action, object and time, and nothing for refused ones', async () => {
-    const groups = ((await admin.agent.get('/api/v1/groups').expect(200)).body as { items?: GroupView[] } | GroupView[]);
+    const groups = (await admin.agent.get('/api/v1/groups').expect(200)).body as
+      { items?: GroupView[] } | GroupView[];
     const list = Array.isArray(groups) ? groups : (groups.items ?? []);
     const root = list.find((g) => g.parentId === null)!;
     expect(root).toBeDefined();
 
     const changes: { what: string; run: () => Promise<request.Response>; objectType?: string }[] = [
-      { what: 'create group', run: () => write('post', '/api/v1/groups', { name: 'Audited', parentId: root.id }), objectType: 'group' },
-      { what: 'create override', run: () => write('post', '/api/v1/overrides', { hash: 'a'.repeat(64), action: 'block', comment: 'audit test' }) },
-      { what: 'create user', run: () => write('post', '/api/v1/users', { username: 'audited-op', password: 'operator password 1234', role: 'operator' }) },
+      {
+        what: 'create group',
+        run: () => write('post', '/api/v1/groups', { name: 'Audited', parentId: root.id }),
+        objectType: 'group',
+      },
+      {
+        what: 'create override',
+        run: () =>
+          write('post', '/api/v1/overrides', {
+            hash: 'a'.repeat(64),
+            action: 'block',
+            comment: 'audit test',
+          }),
+      },
+      {
+        what: 'create user',
+        run: () =>
+          write('post', '/api/v1/users', {
+            username: 'audited-op',
+            password: 'operator password 1234',
+            role: 'operator',
+          }),
+      },
       { what: 'create proxy', run: () => write('post', '/api/v1/proxies', { name: 'audited-proxy' }) },
-      { what: 'create api token', run: () => write('post', '/api/v1/api-tokens', { name: 'audited-token', role: 'auditor' }) },
-      { what: 'create enrolment token', run: () => write('post', '/api/v1/enrolment-tokens', { label: 'audited', groupId: root.id }) },
+      {
+        what: 'create api token',
+        run: () => write('post', '/api/v1/api-tokens', { name: 'audited-token', role: 'auditor' }),
+      },
+      {
+        what: 'create enrolment token',
+        run: () => write('post', '/api/v1/enrolment-tokens', { label: 'audited', groupId: root.id }),
+      },
     ];
     for (const change of changes) {
       const before = (await audit()).length;
@@ -51,7 +80,12 @@ describe('security-center adversarial: audit entries for every change', () => {
       const entries = await audit();
       expect(entries.length).toBeGreaterThan(before);
       const latest = entries[0]!;
-      expect(latest).toMatchObject({ actor: 'admin', action: expect.any(String) as string, objectType: expect.any(String) as string, objectId: expect.any(String) as string });
+      expect(latest).toMatchObject({
+        actor: 'admin',
+        action: expect.any(String) as string,
+        objectType: expect.any(String) as string,
+        objectId: expect.any(String) as string,
+      });
       expect(Date.now() - Date.parse(latest.at)).toBeLessThan(60_000);
       if (change.objectType) expect(latest.objectType).toBe(change.objectType);
     }

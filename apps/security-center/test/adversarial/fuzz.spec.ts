@@ -18,7 +18,8 @@ import { apiRoutes, databaseDigest, fillPath, type RouteInfo } from './routes';
 jest.setTimeout(60_000);
 
 const seedFromEnv = process.env['FC_SEED'];
-const SEED = seedFromEnv !== undefined && seedFromEnv !== '' ? Number(seedFromEnv) : Date.now() % 2_147_483_647;
+const SEED =
+  seedFromEnv !== undefined && seedFromEnv !== '' ? Number(seedFromEnv) : Date.now() % 2_147_483_647;
 process.stdout.write(`[fuzz] security-center routes: seed ${SEED} (replay with FC_SEED=${SEED})\n`);
 
 const HUGE = 'A'.repeat(200_000);
@@ -44,8 +45,29 @@ const INJECTIONS = [
   '_',
   '\\',
 ];
-const NASTY_SCALARS: unknown[] = [null, true, false, 0, -1, 1.5, -1e308, 2 ** 53 + 1, '', ' ', HUGE, ...INJECTIONS];
-const NASTY_OBJECTS: unknown[] = [{}, [], [null], { $gt: '' }, { __proto__: { admin: true } }, { constructor: { prototype: { polluted: 1 } } }, [[[[[[[[[[[]]]]]]]]]]]];
+const NASTY_SCALARS: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  -1e308,
+  2 ** 53 + 1,
+  '',
+  ' ',
+  HUGE,
+  ...INJECTIONS,
+];
+const NASTY_OBJECTS: unknown[] = [
+  {},
+  [],
+  [null],
+  { $gt: '' },
+  { __proto__: { admin: true } },
+  { constructor: { prototype: { polluted: 1 } } },
+  [[[[[[[[[[[]]]]]]]]]]],
+];
 /** Field names the management API is likely to have: where a wrong type hurts the most. */
 const FIELDS = [
   'name',
@@ -89,17 +111,100 @@ const FIELDS = [
   'constructor',
 ];
 
-const nasty = fc.oneof(fc.constantFrom(...NASTY_SCALARS), fc.constantFrom(...NASTY_OBJECTS), fc.jsonValue({ maxDepth: 3 }));
-const body = fc.oneof(
-  { weight: 5, arbitrary: fc.dictionary(fc.oneof(fc.constantFrom(...FIELDS), fc.string({ maxLength: 12 })), nasty, { maxKeys: 6 }) },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>(null, [], 'string', 42, true, [{}], { a: { b: { c: { d: { e: {} } } } } }) },
+const nasty = fc.oneof(
+  fc.constantFrom(...NASTY_SCALARS),
+  fc.constantFrom(...NASTY_OBJECTS),
+  fc.jsonValue({ maxDepth: 3 }),
 );
-const QUERY_KEYS = ['sort', 'order', 'filter', 'q', 'search', 'limit', 'offset', 'page', 'since', 'until', 'from', 'to', 'groupId', 'verdict', 'status', 'role', 'action', 'key', 'wait', 'fields', 'filter[name]', 'sort[]', '__proto__[x]'];
-const QUERY_VALUES = ['-1', '0', '1e9', '99999999999999999999', 'NaN', '1.5', 'abc', 'name;DROP TABLE users', "name' --", 'password_hash', 'createdAt DESC, (SELECT 1)', '', '%00', '%E0%A4%A', HUGE.slice(0, 5000), '2026-13-45T99:99:99Z', 'true', 'maybe', ...INJECTIONS.filter((s) => s !== '\uD800').map(encodeURIComponent)];
+const body = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.dictionary(fc.oneof(fc.constantFrom(...FIELDS), fc.string({ maxLength: 12 })), nasty, {
+      maxKeys: 6,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<unknown>(null, [], 'string', 42, true, [{}], {
+      a: { b: { c: { d: { e: {} } } } },
+    }),
+  },
+);
+const QUERY_KEYS = [
+  'sort',
+  'order',
+  'filter',
+  'q',
+  'search',
+  'limit',
+  'offset',
+  'page',
+  'since',
+  'until',
+  'from',
+  'to',
+  'groupId',
+  'verdict',
+  'status',
+  'role',
+  'action',
+  'key',
+  'wait',
+  'fields',
+  'filter[name]',
+  'sort[]',
+  '__proto__[x]',
+];
+const QUERY_VALUES = [
+  '-1',
+  '0',
+  '1e9',
+  '99999999999999999999',
+  'NaN',
+  '1.5',
+  'abc',
+  'name;DROP TABLE users',
+  "name' --",
+  'password_hash',
+  'createdAt DESC, (SELECT 1)',
+  '',
+  '%00',
+  '%E0%A4%A',
+  HUGE.slice(0, 5000),
+  '2026-13-45T99:99:99Z',
+  'true',
+  'maybe',
+  ...INJECTIONS.filter((s) => s !== '\uD800').map(encodeURIComponent),
+];
 const query = fc
   .array(fc.tuple(fc.constantFrom(...QUERY_KEYS), fc.constantFrom(...QUERY_VALUES)), { maxLength: 4 })
-  .map((pairs) => (pairs.length ? '?' + pairs.map(([k, v]) => `${encodeURIComponent(k).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${/%[0-9A-F]{2}|%E0/.test(v) ? v : encodeURIComponent(v)}`).join('&') : ''));
-const param = fc.oneof(fc.uuid(), fc.constantFrom('1', '0', '-1', 'null', 'undefined', "' OR 1=1 --", '..', '%2e%2e', 'a'.repeat(300), '__proto__', 'root'));
+  .map((pairs) =>
+    pairs.length
+      ? '?' +
+        pairs
+          .map(
+            ([k, v]) =>
+              `${encodeURIComponent(k).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${/%[0-9A-F]{2}|%E0/.test(v) ? v : encodeURIComponent(v)}`,
+          )
+          .join('&')
+      : '',
+  );
+const param = fc.oneof(
+  fc.uuid(),
+  fc.constantFrom(
+    '1',
+    '0',
+    '-1',
+    'null',
+    'undefined',
+    "' OR 1=1 --",
+    '..',
+    '%2e%2e',
+    'a'.repeat(300),
+    '__proto__',
+    'root',
+  ),
+);
 
 type Caller = 'admin' | 'proxy' | 'anonymous';
 
@@ -124,7 +229,15 @@ describeEachEngine('security-center adversarial: fuzzed bodies and queries on ev
 
   it('finds the API routes from the router (so new routes are fuzzed too)', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`);
-    expect(names).toEqual(expect.arrayContaining(['POST /api/v1/auth/login', 'GET /api/v1/auth/me', 'POST /api/v1/enrol', 'GET /api/v1/proxy/snapshot', 'POST /api/v1/proxy/heartbeat']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'POST /api/v1/auth/login',
+        'GET /api/v1/auth/me',
+        'POST /api/v1/enrol',
+        'GET /api/v1/proxy/snapshot',
+        'POST /api/v1/proxy/heartbeat',
+      ]),
+    );
     process.stdout.write(`[fuzz] ${routes.length} API routes:\n  ${names.join('\n  ')}\n`);
   });
 
@@ -146,15 +259,26 @@ describeEachEngine('security-center adversarial: fuzzed bodies and queries on ev
     if (me.status === 401) admin = await loginAs(app);
   }
 
-  function check(caller: Caller, route: RouteInfo, path: string, payload: unknown, res: request.Response, before: string, after: string): void {
+  function check(
+    caller: Caller,
+    route: RouteInfo,
+    path: string,
+    payload: unknown,
+    res: request.Response,
+    before: string,
+    after: string,
+  ): void {
     const where = `${caller} ${route.method} ${path} body=${JSON.stringify(payload)?.slice(0, 300)}`;
     // 502/504: a route that asks the upstream cloud (none runs here); 500 or anything else is a defect.
-    if (res.status >= 500 && res.status !== 502 && res.status !== 504) failures.push(`${where} → ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status >= 500 && res.status !== 502 && res.status !== 504)
+      failures.push(`${where} → ${res.status} ${JSON.stringify(res.body)}`);
     if (res.status >= 400) {
       const b = res.body as { error?: unknown; message?: unknown };
-      if (typeof b.error !== 'string' || typeof b.message !== 'string') failures.push(`${where} → ${res.status} without {error, message}: ${res.text.slice(0, 200)}`);
+      if (typeof b.error !== 'string' || typeof b.message !== 'string')
+        failures.push(`${where} → ${res.status} without {error, message}: ${res.text.slice(0, 200)}`);
       // Login failures count attempts (and are audited): the users table may change there, by design.
-      if (before !== after && !route.path.endsWith('/auth/login')) failures.push(`${where} → ${res.status} but the database changed`);
+      if (before !== after && !route.path.endsWith('/auth/login'))
+        failures.push(`${where} → ${res.status} but the database changed`);
     }
   }
 
@@ -168,7 +292,13 @@ describeEachEngine('security-center adversarial: fuzzed bodies and queries on ev
       for (const route of routes.filter((r) => !skip(r))) {
         await fc.assert(
           fc.asyncProperty(param, query, body, async (p, q, payload) => {
-            const path = fillPath(route.path, p) + (route.path.includes('snapshot') || route.path.includes('changes') ? (q ? `${q}&wait=0` : '?wait=0') : q);
+            const path =
+              fillPath(route.path, p) +
+              (route.path.includes('snapshot') || route.path.includes('changes')
+                ? q
+                  ? `${q}&wait=0`
+                  : '?wait=0'
+                : q);
             const before = (await databaseDigest(ds)).digest;
             const res = await send(caller, route, path, payload);
             const after = (await databaseDigest(ds)).digest;
@@ -184,7 +314,16 @@ describeEachEngine('security-center adversarial: fuzzed bodies and queries on ev
 
   it('malformed JSON, wrong media types and oversized bodies on every write route: 4xx, nothing changes', async () => {
     const writes = routes.filter((r) => r.method !== 'GET' && r.method !== 'DELETE' && !skip(r));
-    const raws = ['{', '{"a":', '[1,2', '{"a":1}garbage', 'null', '"just a string"', '{"__proto__":{"isAdmin":true}}', '{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}'];
+    const raws = [
+      '{',
+      '{"a":',
+      '[1,2',
+      '{"a":1}garbage',
+      'null',
+      '"just a string"',
+      '{"__proto__":{"isAdmin":true}}',
+      '{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}',
+    ];
     for (const route of writes) {
       const path = fillPath(route.path, '00000000-0000-4000-8000-000000000000');
       for (const raw of raws) {
@@ -196,7 +335,10 @@ describeEachEngine('security-center adversarial: fuzzed bodies and queries on ev
       const big = await send('admin', route, path, { name: 'x'.repeat(2 * 1024 * 1024) });
       check('admin', route, path, '<2 MiB>', big, before, (await databaseDigest(ds)).digest);
       expect(big.status).toBeGreaterThanOrEqual(400);
-      const form = await admin.agent[route.method.toLowerCase() as 'post'](path).set('X-CSRF-Token', admin.csrf).set('content-type', 'text/plain').send('name=x');
+      const form = await admin.agent[route.method.toLowerCase() as 'post'](path)
+        .set('X-CSRF-Token', admin.csrf)
+        .set('content-type', 'text/plain')
+        .send('name=x');
       expect([500, 501, 503]).not.toContain(form.status);
       await stillLoggedIn();
     }

@@ -10,7 +10,21 @@ const GROUPS = [
 
 describe('group tree', () => {
   it('orders parents before children, siblings by name, with depth', () => {
-    expect(treeRows(GROUPS).map((r) => `${r.depth}:${r.group.name}`)).toEqual(['0:Root', '1:Accounting', '1:Branch', '2:Laptops']);
+    expect(treeRows(GROUPS).map((r) => `${r.depth}:${r.group.name}`)).toEqual([
+      '0:Root',
+      '1:Accounting',
+      '1:Branch',
+      '2:Laptops',
+    ]);
+  });
+
+  it('indents option labels with non-breaking spaces, two per level', () => {
+    expect(treeRows(GROUPS).map((r) => r.indent)).toEqual([
+      '',
+      '\u00a0'.repeat(2),
+      '\u00a0'.repeat(2),
+      '\u00a0'.repeat(4),
+    ]);
   });
 
   it('finds a subtree and a path', () => {
@@ -19,7 +33,9 @@ describe('group tree', () => {
   });
 
   it('lists category paths depth-first', () => {
-    const tree = [{ name: 'Games', path: 'Games', children: [{ name: 'Online', path: 'Games/Online', children: [] }] }];
+    const tree = [
+      { name: 'Games', path: 'Games', children: [{ name: 'Online', path: 'Games/Online', children: [] }] },
+    ];
     expect(categoryPaths(tree)).toEqual(['Games', 'Games/Online']);
   });
 });

@@ -3,6 +3,8 @@ import type { CategoryNode, GroupView } from '@ksn/contracts';
 export interface TreeRow {
   readonly group: GroupView;
   readonly depth: number;
+  /** Two non-breaking spaces per level: the indent of an `<option>` label (a select collapses plain spaces). */
+  readonly indent: string;
 }
 
 /** Groups in tree order (parents before children, siblings by name) with their depth, for an indented list. */
@@ -16,7 +18,7 @@ export function treeRows(groups: readonly GroupView[]): TreeRow[] {
   const rows: TreeRow[] = [];
   const walk = (parent: string | null, depth: number): void => {
     for (const g of [...(children.get(parent) ?? [])].sort((a, b) => a.name.localeCompare(b.name))) {
-      rows.push({ group: g, depth });
+      rows.push({ group: g, depth, indent: '\u00a0\u00a0'.repeat(depth) });
       walk(g.id, depth + 1);
     }
   };

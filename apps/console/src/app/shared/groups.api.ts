@@ -33,7 +33,10 @@ export class GroupsApi {
   }
 
   remove(id: string, cascade: boolean): Observable<void> {
-    return this.http.delete<void>(`${GROUPS_URL}/${encodeURIComponent(id)}`, cascade ? { params: { cascade: 'true' } } : {});
+    return this.http.delete<void>(
+      `${GROUPS_URL}/${encodeURIComponent(id)}`,
+      cascade ? { params: { cascade: 'true' } } : {},
+    );
   }
 
   policy(id: string): Observable<GroupPolicyView> {

@@ -66,7 +66,9 @@ describe('auth guards', () => {
 
 describe('requireAdmin', () => {
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
+    });
   });
 
   it.each([
@@ -75,9 +77,13 @@ describe('requireAdmin', () => {
     ['auditor', false],
   ] as const)('%s → %p', async (role, allowed) => {
     const done = TestBed.inject(SessionService).login({ username: 'u', password: 'p' });
-    TestBed.inject(HttpTestingController).expectOne(AUTH_URLS.login).flush({ ...ADMIN, role });
+    TestBed.inject(HttpTestingController)
+      .expectOne(AUTH_URLS.login)
+      .flush({ ...ADMIN, role });
     await done;
-    const result = TestBed.runInInjectionContext(() => requireAdmin({} as ActivatedRouteSnapshot, {} as RouterStateSnapshot));
+    const result = TestBed.runInInjectionContext(() =>
+      requireAdmin({} as ActivatedRouteSnapshot, {} as RouterStateSnapshot),
+    );
     if (allowed) expect(result).toBe(true);
     else expect(TestBed.inject(Router).serializeUrl(result as UrlTree)).toBe('/dashboard');
   });

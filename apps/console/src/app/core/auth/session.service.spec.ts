@@ -102,11 +102,15 @@ describe('SessionService permissions', () => {
     ['operator', true, false],
     ['auditor', false, false],
   ] as const)('%s: canWrite %p, isAdmin %p', async (role, write, admin) => {
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
+    });
     const session = TestBed.inject(SessionService);
     expect(session.canWrite()).toBe(false);
     const done = session.login({ username: 'u', password: 'p' });
-    TestBed.inject(HttpTestingController).expectOne(AUTH_URLS.login).flush({ ...ADMIN, role });
+    TestBed.inject(HttpTestingController)
+      .expectOne(AUTH_URLS.login)
+      .flush({ ...ADMIN, role });
     await done;
     expect(session.canWrite()).toBe(write);
     expect(session.isAdmin()).toBe(admin);

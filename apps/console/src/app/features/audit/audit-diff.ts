@@ -13,7 +13,8 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): Map<
     for (const [k, v] of entries) flatten(v, prefix ? `${prefix}.${k}` : k, out);
   } else if (Array.isArray(value)) {
     // A list of plain values (e.g. locked sections) reads best as one line; objects get an index each.
-    if (value.every((v) => v === null || typeof v !== 'object')) out.set(prefix, value.length ? value.map(String).join(', ') : '(none)');
+    if (value.every((v) => v === null || typeof v !== 'object'))
+      out.set(prefix, value.length ? value.map(String).join(', ') : '(none)');
     else value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
   } else if (value !== undefined) {
     out.set(prefix || '(value)', typeof value === 'string' ? value : JSON.stringify(value));
@@ -29,7 +30,12 @@ export function auditDiff(before: unknown, after: unknown): DiffRow[] {
   for (const path of [...new Set([...b.keys(), ...a.keys()])].sort()) {
     const [bv, av] = [b.get(path) ?? null, a.get(path) ?? null];
     if (bv === av) continue;
-    rows.push({ path, before: bv, after: av, change: bv === null ? 'added' : av === null ? 'removed' : 'changed' });
+    rows.push({
+      path,
+      before: bv,
+      after: av,
+      change: bv === null ? 'added' : av === null ? 'removed' : 'changed',
+    });
   }
   return rows;
 }

@@ -32,7 +32,9 @@ describe('auditDiff', () => {
   });
 
   it('shows a creation as all added', () => {
-    expect(auditDiff(null, { name: 'Branch' })).toEqual([{ path: 'name', before: null, after: 'Branch', change: 'added' }]);
+    expect(auditDiff(null, { name: 'Branch' })).toEqual([
+      { path: 'name', before: null, after: 'Branch', change: 'added' },
+    ]);
   });
 });
 

@@ -52,7 +52,11 @@ export class AuditPage {
     this.rangeError.set(null);
     try {
       const { actor, objectType, objectId } = this.filter;
-      this.page.set(await firstValueFrom(this.api.list({ actor, objectType, objectId, from, to }, AUDIT_PAGE_SIZE, offset)));
+      this.page.set(
+        await firstValueFrom(
+          this.api.list({ actor, objectType, objectId, from, to }, AUDIT_PAGE_SIZE, offset),
+        ),
+      );
       this.offset.set(offset);
       this.error.set(null);
     } catch (err) {

@@ -1,4 +1,6 @@
 import type { Routes } from '@angular/router';
 import { AuditPage } from './audit.page';
 
-export const AUDIT_ROUTES: Routes = [{ path: '', title: 'Audit log · KSN Security Center', component: AuditPage }];
+export const AUDIT_ROUTES: Routes = [
+  { path: '', title: 'Audit log · KSN Security Center', component: AuditPage },
+];

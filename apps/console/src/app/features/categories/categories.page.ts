@@ -44,7 +44,9 @@ export class CategoriesPage {
         firstValueFrom(this.groupsApi.list()),
         firstValueFrom(this.http.get<RuleHitView[]>(RULE_HITS_URL)),
       ]);
-      const policies = await Promise.all(groups.map((g: GroupView) => firstValueFrom(this.groupsApi.policy(g.id))));
+      const policies = await Promise.all(
+        groups.map((g: GroupView) => firstValueFrom(this.groupsApi.policy(g.id))),
+      );
       this.view.set(view);
       this.uses.set(ruleUses(groups, policies as GroupPolicyView[], hits));
       this.error.set(null);

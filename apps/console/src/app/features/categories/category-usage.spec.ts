@@ -12,10 +12,16 @@ describe('category usage', () => {
       { id: 'r2', action: 'allow', status: 'on', match: { kind: 'vendor', vendor: 'Acme' } },
     ],
   };
-  const tree = [{ name: 'Games', path: 'Games', children: [{ name: 'Online', path: 'Games/Online', children: [] }] }];
+  const tree = [
+    { name: 'Games', path: 'Games', children: [{ name: 'Online', path: 'Games/Online', children: [] }] },
+  ];
 
   it('joins rules with their hits and flags unused ones', () => {
-    const uses = ruleUses([group({ id: 'g-child', name: 'Branch' })], [view], [{ ruleId: 'r1', groupId: 'g-child', hits: 5, lastHitAt: '2026-11-27T10:00:00.000Z' }]);
+    const uses = ruleUses(
+      [group({ id: 'g-child', name: 'Branch' })],
+      [view],
+      [{ ruleId: 'r1', groupId: 'g-child', hits: 5, lastHitAt: '2026-11-27T10:00:00.000Z' }],
+    );
     expect(uses.map((u) => [u.rule.id, u.groupName, u.hits, u.unused])).toEqual([
       ['r1', 'Branch', 5, false],
       ['r2', 'Branch', 0, true],

@@ -215,15 +215,35 @@ describe(DashboardPage.name, () => {
   });
 
   it("shows each proxy's own rates and counters over the window", async () => {
-    const counters = { lookups: 600, cacheHits: 450, upstreamRequests: 20, upstreamErrors: 2, staleAnswers: 1, bytesSaved: 123_000, telemetryForwarded: 3, telemetryBlocked: 4 };
+    const counters = {
+      lookups: 600,
+      cacheHits: 450,
+      upstreamRequests: 20,
+      upstreamErrors: 2,
+      staleAnswers: 1,
+      bytesSaved: 123_000,
+      telemetryForwarded: 3,
+      telemetryBlocked: 4,
+    };
     await answer(
       nextPoll(0),
       dashboardResponse({
-        proxies: [proxyStatus({ id: 'p1', connected: true, lastHeartbeatAt: '2026-01-01T12:00:20Z' }), proxyStatus({ id: 'p2', name: 'quiet' })],
-        perProxy: [{ proxyId: 'p1', name: 'branch-office-1', totals: counters, rates: { lookupsPerSecond: 0.1667, hitRatio: 0.75 } }],
+        proxies: [
+          proxyStatus({ id: 'p1', connected: true, lastHeartbeatAt: '2026-01-01T12:00:20Z' }),
+          proxyStatus({ id: 'p2', name: 'quiet' }),
+        ],
+        perProxy: [
+          {
+            proxyId: 'p1',
+            name: 'branch-office-1',
+            totals: counters,
+            rates: { lookupsPerSecond: 0.1667, hitRatio: 0.75 },
+          },
+        ],
       }),
     );
-    const cells = (id: string): string[] => Array.from(page.querySelectorAll(`[data-testid="proxy-${id}"]`), (td) => td.textContent!.trim());
+    const cells = (id: string): string[] =>
+      Array.from(page.querySelectorAll(`[data-testid="proxy-${id}"]`), (td) => td.textContent!.trim());
     expect(cells('rate')).toEqual(['0.17', '–']);
     expect(cells('hits')).toEqual(['75%', '–']);
     expect(cells('saved')).toEqual(['123 kB', '–']);

@@ -37,7 +37,9 @@ export class DashboardPage {
   private readonly window$ = new BehaviorSubject<number>(DASHBOARD_WINDOW_MINUTES);
   protected readonly windowMinutes = signal<number>(DASHBOARD_WINDOW_MINUTES);
   protected readonly windowLabel = computed(
-    () => DASHBOARD_RANGES.find((r) => r.minutes === this.windowMinutes())?.label ?? `Last ${this.windowMinutes()} minutes`,
+    () =>
+      DASHBOARD_RANGES.find((r) => r.minutes === this.windowMinutes())?.label ??
+      `Last ${this.windowMinutes()} minutes`,
   );
   protected readonly refreshSeconds = inject(DASHBOARD_REFRESH_MS) / 1000;
 

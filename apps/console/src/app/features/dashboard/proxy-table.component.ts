@@ -37,7 +37,6 @@ export class ProxyTableComponent {
     ...(this.perProxy() ? this.trafficColumns.map((c) => c.id) : []),
   ]);
 
-
   /** One proxy's traffic figure for a column, "–" when it sent none in the window. */
   protected traffic(proxy: ProxyStatus, column: 'rate' | 'hits' | 'saved' | 'errors' | 'refused'): string {
     const t = this.byProxy().get(proxy.id);

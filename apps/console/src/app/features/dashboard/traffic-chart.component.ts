@@ -24,7 +24,11 @@ export class TrafficChartComponent {
   protected readonly width = WIDTH;
   protected readonly height = HEIGHT;
   protected readonly chart = computed(() =>
-    buildTrafficChart(minuteBuckets(this.series(), this.windowMinutes(), this.now(), this.bucketMinutes()), WIDTH, HEIGHT),
+    buildTrafficChart(
+      minuteBuckets(this.series(), this.windowMinutes(), this.now(), this.bucketMinutes()),
+      WIDTH,
+      HEIGHT,
+    ),
   );
   protected readonly yLabels = computed(() => {
     const max = this.chart().yMax;
@@ -32,7 +36,9 @@ export class TrafficChartComponent {
   });
   /** Clock times for an hour, dates with times for longer windows. */
   private label(ms: number): string {
-    return this.windowMinutes() > 120 ? `${new Date(ms).toISOString().slice(5, 10)} ${formatClock(ms)}` : formatClock(ms);
+    return this.windowMinutes() > 120
+      ? `${new Date(ms).toISOString().slice(5, 10)} ${formatClock(ms)}`
+      : formatClock(ms);
   }
   protected readonly fromLabel = computed(() => this.label(this.chart().from));
   protected readonly toLabel = computed(() => this.label(this.chart().to));

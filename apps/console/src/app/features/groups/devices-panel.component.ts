@@ -1,4 +1,14 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, output, signal, untracked } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  input,
+  output,
+  signal,
+  untracked,
+} from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { MatButton } from '@angular/material/button';
 import type { DevicePage, DeviceView, GroupView } from '@ksn/contracts';
@@ -55,15 +65,27 @@ import { DevicesApi } from './devices.api';
                     </td>
                     @if (canWrite()) {
                       <td>
-                        <select [attr.aria-label]="'Move ' + d.name + ' to group'" (change)="move(d, $any($event.target).value)" [disabled]="!!d.revokedAt">
+                        <select
+                          [attr.aria-label]="'Move ' + d.name + ' to group'"
+                          (change)="move(d, $any($event.target).value)"
+                          [disabled]="!!d.revokedAt"
+                        >
                           <option value="">—</option>
                           @for (r of targets(); track r.group.id) {
-                            <option [value]="r.group.id">{{ '\u00a0\u00a0'.repeat(r.depth) }}{{ r.group.name }}</option>
+                            <option [value]="r.group.id">{{ r.indent }}{{ r.group.name }}</option>
                           }
                         </select>
                       </td>
                       <td>
-                        <button matButton type="button" [disabled]="!!d.revokedAt" (click)="revoke(d)" [attr.aria-label]="'Revoke ' + d.name">Revoke</button>
+                        <button
+                          matButton
+                          type="button"
+                          [disabled]="!!d.revokedAt"
+                          (click)="revoke(d)"
+                          [attr.aria-label]="'Revoke ' + d.name"
+                        >
+                          Revoke
+                        </button>
                       </td>
                     }
                   </tr>
@@ -95,7 +117,9 @@ export class DevicesPanelComponent {
   protected readonly now = signal(Date.now());
   protected readonly error = signal<string | null>(null);
   protected readonly notice = signal<string | null>(null);
-  protected readonly targets = computed(() => treeRows(this.groups()).filter((r) => r.group.id !== this.group().id));
+  protected readonly targets = computed(() =>
+    treeRows(this.groups()).filter((r) => r.group.id !== this.group().id),
+  );
 
   constructor() {
     effect(() => {

@@ -9,7 +9,10 @@ import { DEVICES_URL, TOKENS_URL } from './devices.api';
 import { GroupsPage, groupNameError } from './groups.page';
 import { tokenFormErrors } from './tokens-panel.component';
 
-const GROUPS = [group({ id: 'r', name: 'Head office', deviceCount: 1 }), group({ id: 'b', name: 'Branch', parentId: 'r', version: 2 })];
+const GROUPS = [
+  group({ id: 'r', name: 'Head office', deviceCount: 1 }),
+  group({ id: 'b', name: 'Branch', parentId: 'r', version: 2 }),
+];
 const DEVICE: DeviceView = {
   id: 'd1',
   name: 'laptop-1',
@@ -73,7 +76,9 @@ describe(GroupsPage.name, () => {
     http.expectOne(GROUPS_URL).flush([...GROUPS, group({ id: 'l', name: 'Laptops', parentId: 'r' })]);
     await settle(fixture);
     http.match(TOKENS_URL).forEach((r) => r.flush([]));
-    http.match((r) => r.url === DEVICES_URL).forEach((r) => r.flush({ items: [], total: 0, limit: 200, offset: 0 }));
+    http
+      .match((r) => r.url === DEVICES_URL)
+      .forEach((r) => r.flush({ items: [], total: 0, limit: 200, offset: 0 }));
     await settle(fixture);
     expect(byTestId(page, 'groups-notice')).toBe('Created Laptops under Head office.');
     expect(byTestId(page, 'group-title')).toBe('Head office › Laptops');
@@ -93,7 +98,9 @@ describe(GroupsPage.name, () => {
     await settle(fixture);
     http.expectOne(GROUPS_URL).flush(GROUPS);
     await settle(fixture);
-    expect(byTestId(page, 'groups-error')).toBe('The group changed meanwhile. The tree was reloaded; check and try again.');
+    expect(byTestId(page, 'groups-error')).toBe(
+      'The group changed meanwhile. The tree was reloaded; check and try again.',
+    );
   });
 
   it('creates an enrolment token and shows its secret once', async () => {
@@ -101,7 +108,16 @@ describe(GroupsPage.name, () => {
     page.querySelector('form[aria-label="New enrolment token"]')!.dispatchEvent(new Event('submit'));
     const req = http.expectOne((r) => r.method === 'POST' && r.url === TOKENS_URL);
     expect(req.request.body).toEqual({ label: 'Laptops batch', groupId: 'r' });
-    const created: CreatedEnrolmentToken = { id: 't1', label: 'Laptops batch', groupId: 'r', expiresAt: null, maxUses: null, uses: 0, createdAt: '2026-11-27T10:00:00.000Z', token: 'ke_secret' };
+    const created: CreatedEnrolmentToken = {
+      id: 't1',
+      label: 'Laptops batch',
+      groupId: 'r',
+      expiresAt: null,
+      maxUses: null,
+      uses: 0,
+      createdAt: '2026-11-27T10:00:00.000Z',
+      token: 'ke_secret',
+    };
     req.flush(created);
     await settle(fixture);
     const { token: _secret, ...view } = created;
@@ -117,7 +133,14 @@ describe(GroupsPage.name, () => {
     const req = http.expectOne((r) => r.method === 'POST' && r.url === `${DEVICES_URL}/d1/revoke`);
     req.flush({ ...DEVICE, revokedAt: '2026-11-27T10:00:00.000Z' });
     await settle(fixture);
-    http.expectOne((r) => r.url === DEVICES_URL).flush({ items: [{ ...DEVICE, revokedAt: '2026-11-27T10:00:00.000Z' }], total: 1, limit: 200, offset: 0 });
+    http
+      .expectOne((r) => r.url === DEVICES_URL)
+      .flush({
+        items: [{ ...DEVICE, revokedAt: '2026-11-27T10:00:00.000Z' }],
+        total: 1,
+        limit: 200,
+        offset: 0,
+      });
     await settle(fixture);
     expect(byTestId(page, 'device-table')).toContain('revoked');
   });

@@ -96,7 +96,9 @@ export class GroupsPage {
     this.newNameError.set(problem);
     if (problem || !parent) return;
     await this.run(async () => {
-      const created = await firstValueFrom(this.api.create({ name: this.newName.trim(), parentId: parent.id }));
+      const created = await firstValueFrom(
+        this.api.create({ name: this.newName.trim(), parentId: parent.id }),
+      );
       this.newName = '';
       this.selectedId.set(created.id);
       return `Created ${created.name} under ${parent.name}.`;
@@ -109,7 +111,9 @@ export class GroupsPage {
     this.renameError.set(problem);
     if (problem || !g) return;
     await this.run(async () => {
-      const saved = await firstValueFrom(this.api.update(g.id, { version: g.version, name: this.rename.trim() }));
+      const saved = await firstValueFrom(
+        this.api.update(g.id, { version: g.version, name: this.rename.trim() }),
+      );
       return `Renamed to ${saved.name}.`;
     }, this.renameError);
   }
@@ -135,7 +139,10 @@ export class GroupsPage {
   }
 
   /** Runs a change, reloads the tree, and puts a failure where it belongs. */
-  private async run(change: () => Promise<string>, fieldError?: { set(v: string | null): void }): Promise<void> {
+  private async run(
+    change: () => Promise<string>,
+    fieldError?: { set(v: string | null): void },
+  ): Promise<void> {
     this.message.set(null);
     this.error.set(null);
     try {

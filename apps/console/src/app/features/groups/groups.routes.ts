@@ -1,4 +1,6 @@
 import type { Routes } from '@angular/router';
 import { GroupsPage } from './groups.page';
 
-export const GROUPS_ROUTES: Routes = [{ path: '', title: 'Groups and devices · KSN Security Center', component: GroupsPage }];
+export const GROUPS_ROUTES: Routes = [
+  { path: '', title: 'Groups and devices · KSN Security Center', component: GroupsPage },
+];

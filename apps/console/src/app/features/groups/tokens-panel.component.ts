@@ -1,4 +1,13 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+  untracked,
+} from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { MatButton } from '@angular/material/button';
 import type { CreatedEnrolmentToken, EnrolmentTokenView, GroupView } from '@ksn/contracts';
@@ -24,7 +33,8 @@ export function tokenFormErrors(f: TokenForm, now: number): Partial<Record<keyof
   }
   if (f.maxUses.trim()) {
     const n = Number(f.maxUses);
-    if (!Number.isInteger(n) || n < 1 || n > 1_000_000) errors.maxUses = 'A whole number from 1 to 1,000,000.';
+    if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
+      errors.maxUses = 'A whole number from 1 to 1,000,000.';
   }
   return errors;
 }
@@ -43,8 +53,12 @@ export function tokenFormErrors(f: TokenForm, now: number): Partial<Record<keyof
           <p>
             Token <strong>{{ t.label }}</strong> — copy it now, it is not shown again:
           </p>
-          <p><code data-testid="token-secret">{{ t.token }}</code></p>
-          <button matButton="outlined" type="button" (click)="copy(t.token)">{{ copied() ? 'Copied' : 'Copy' }}</button>
+          <p>
+            <code data-testid="token-secret">{{ t.token }}</code>
+          </p>
+          <button matButton="outlined" type="button" (click)="copy(t.token)">
+            {{ copied() ? 'Copied' : 'Copy' }}
+          </button>
         </div>
       }
       @if (error(); as m) {
@@ -54,17 +68,35 @@ export function tokenFormErrors(f: TokenForm, now: number): Partial<Record<keyof
         <form class="ksn-form" novalidate (ngSubmit)="create()" aria-label="New enrolment token">
           <label class="ksn-field wide">
             <span>Label</span>
-            <input name="label" [(ngModel)]="form.label" [attr.aria-invalid]="!!errors().label" aria-describedby="tok-label-error" data-testid="token-label" />
+            <input
+              name="label"
+              [(ngModel)]="form.label"
+              [attr.aria-invalid]="!!errors().label"
+              aria-describedby="tok-label-error"
+              data-testid="token-label"
+            />
             <p id="tok-label-error" class="ksn-error-text" role="alert">{{ errors().label ?? '' }}</p>
           </label>
           <label class="ksn-field">
             <span>Expires (optional)</span>
-            <input type="datetime-local" name="expires" [(ngModel)]="form.expires" [attr.aria-invalid]="!!errors().expires" aria-describedby="tok-exp-error" />
+            <input
+              type="datetime-local"
+              name="expires"
+              [(ngModel)]="form.expires"
+              [attr.aria-invalid]="!!errors().expires"
+              aria-describedby="tok-exp-error"
+            />
             <p id="tok-exp-error" class="ksn-error-text" role="alert">{{ errors().expires ?? '' }}</p>
           </label>
           <label class="ksn-field">
             <span>Max uses (optional)</span>
-            <input name="maxUses" inputmode="numeric" [(ngModel)]="form.maxUses" [attr.aria-invalid]="!!errors().maxUses" aria-describedby="tok-max-error" />
+            <input
+              name="maxUses"
+              inputmode="numeric"
+              [(ngModel)]="form.maxUses"
+              [attr.aria-invalid]="!!errors().maxUses"
+              aria-describedby="tok-max-error"
+            />
             <p id="tok-max-error" class="ksn-error-text" role="alert">{{ errors().maxUses ?? '' }}</p>
           </label>
           <div class="ksn-actions"><button matButton="filled" type="submit">Create token</button></div>
@@ -92,7 +124,16 @@ export function tokenFormErrors(f: TokenForm, now: number): Partial<Record<keyof
                   <td class="num">{{ t.uses }}{{ t.maxUses !== null ? ' / ' + t.maxUses : '' }}</td>
                   <td>{{ formatInstant(t.createdAt) }}</td>
                   @if (canWrite()) {
-                    <td><button matButton type="button" (click)="expire(t)" [attr.aria-label]="'Expire token ' + t.label">Expire now</button></td>
+                    <td>
+                      <button
+                        matButton
+                        type="button"
+                        (click)="expire(t)"
+                        [attr.aria-label]="'Expire token ' + t.label"
+                      >
+                        Expire now
+                      </button>
+                    </td>
                   }
                 </tr>
               }

@@ -13,13 +13,17 @@ export interface OverrideFormValue {
 }
 
 /** What is wrong with each field, in words for the page; empty when the form can be sent. */
-export function validateOverride(v: OverrideFormValue, now: number): Partial<Record<keyof OverrideFormValue, string>> {
+export function validateOverride(
+  v: OverrideFormValue,
+  now: number,
+): Partial<Record<keyof OverrideFormValue, string>> {
   const errors: Partial<Record<keyof OverrideFormValue, string>> = {};
   const value = v.value.trim();
   if (!value) errors.value = v.target === 'hash' ? 'Enter a file hash.' : 'Enter a URL.';
   else if (v.target === 'hash' && !HASH_PATTERN.test(value))
     errors.value = 'A hash is 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hexadecimal characters.';
-  else if (v.target === 'url' && !isHttpUrl(value)) errors.value = 'Enter an absolute http:// or https:// URL.';
+  else if (v.target === 'url' && !isHttpUrl(value))
+    errors.value = 'Enter an absolute http:// or https:// URL.';
   if (v.comment.length > 1000) errors.comment = 'At most 1000 characters.';
   if (v.expires) {
     const iso = localInputToIso(v.expires);

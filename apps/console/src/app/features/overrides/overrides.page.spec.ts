@@ -26,7 +26,8 @@ describe('override form rules', () => {
   const now = Date.parse('2026-11-27T10:00:00Z');
 
   it('accepts the three hash lengths and absolute http(s) URLs', () => {
-    for (const value of ['a'.repeat(32), 'B'.repeat(40), HASH]) expect(validateOverride({ ...base, value }, now)).toEqual({});
+    for (const value of ['a'.repeat(32), 'B'.repeat(40), HASH])
+      expect(validateOverride({ ...base, value }, now)).toEqual({});
     expect(validateOverride({ ...base, target: 'url', value: 'https://x.example/a' }, now)).toEqual({});
   });
 
@@ -34,12 +35,20 @@ describe('override form rules', () => {
     expect(validateOverride({ ...base, value: '' }, now).value).toBe('Enter a file hash.');
     expect(validateOverride({ ...base, value: 'xyz' }, now).value).toMatch(/hexadecimal/);
     expect(validateOverride({ ...base, target: 'url', value: 'example.com' }, now).value).toMatch(/absolute/);
-    expect(validateOverride({ ...base, expires: '2020-01-01T00:00' }, now).expires).toBe('The expiry must be in the future.');
-    expect(validateOverride({ ...base, comment: 'x'.repeat(1001) }, now).comment).toBe('At most 1000 characters.');
+    expect(validateOverride({ ...base, expires: '2020-01-01T00:00' }, now).expires).toBe(
+      'The expiry must be in the future.',
+    );
+    expect(validateOverride({ ...base, comment: 'x'.repeat(1001) }, now).comment).toBe(
+      'At most 1000 characters.',
+    );
   });
 
   it('builds the request with exactly one of hash or url', () => {
-    expect(overrideRequest({ ...base, value: ` ${HASH} `, comment: ' why ' })).toEqual({ hash: HASH, action: 'block', comment: 'why' });
+    expect(overrideRequest({ ...base, value: ` ${HASH} `, comment: ' why ' })).toEqual({
+      hash: HASH,
+      action: 'block',
+      comment: 'why',
+    });
     expect(overrideRequest({ ...base, target: 'url', value: 'https://x/', action: 'allow' })).toEqual({
       url: 'https://x/',
       action: 'allow',
@@ -60,7 +69,11 @@ describe(OverridesPage.name, () => {
 
   beforeEach(() => {
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([sessionInterceptor])), provideHttpClientTesting(), provideRouter([])],
+      providers: [
+        provideHttpClient(withInterceptors([sessionInterceptor])),
+        provideHttpClientTesting(),
+        provideRouter([]),
+      ],
     });
     http = TestBed.inject(HttpTestingController);
   });
@@ -120,13 +133,21 @@ describe(OverridesPage.name, () => {
     typeInto(page.querySelector('[data-testid="override-value"]'), HASH);
     await submit();
     const req = http.expectOne((r) => r.method === 'POST');
-    req.flush({ error: 'invalid_request', message: 'hash is not allowed here', field: 'hash' }, { status: 400, statusText: 'Bad Request' });
+    req.flush(
+      { error: 'invalid_request', message: 'hash is not allowed here', field: 'hash' },
+      { status: 400, statusText: 'Bad Request' },
+    );
     await settle(fixture);
     expect(page.querySelector('#value-error')?.textContent?.trim()).toBe('hash is not allowed here');
     expect(byTestId(page, 'override-form-error')).toBeUndefined();
 
     await submit();
-    flushError(http.expectOne((r) => r.method === 'POST'), 409, 'conflict', 'an override for this object exists');
+    flushError(
+      http.expectOne((r) => r.method === 'POST'),
+      409,
+      'conflict',
+      'an override for this object exists',
+    );
     await settle(fixture);
     expect(byTestId(page, 'override-form-error')).toBe('an override for this object exists');
   });
@@ -134,7 +155,9 @@ describe(OverridesPage.name, () => {
   it('removes an override', async () => {
     await open('admin');
     page.querySelector<HTMLButtonElement>('button[aria-label^="Remove"]')!.click();
-    http.expectOne((r) => r.method === 'DELETE' && r.url === `${OVERRIDES_URL}/o1`).flush(null, { status: 204, statusText: 'No Content' });
+    http
+      .expectOne((r) => r.method === 'DELETE' && r.url === `${OVERRIDES_URL}/o1`)
+      .flush(null, { status: 204, statusText: 'No Content' });
     await settle(fixture);
     http.expectOne(OVERRIDES_URL).flush([]);
     await settle(fixture);

@@ -76,7 +76,9 @@ export class OverridesPage {
     this.saving.set(true);
     try {
       const created = await firstValueFrom(this.api.create(overrideRequest(this.form)));
-      this.notice.set(`${created.action === 'block' ? 'Blocked' : 'Allowed'} ${describeKey(created.key)[1]}.`);
+      this.notice.set(
+        `${created.action === 'block' ? 'Blocked' : 'Allowed'} ${describeKey(created.key)[1]}.`,
+      );
       this.form = { ...EMPTY, target: this.form.target, action: this.form.action };
       this.submitted.set(false);
       await this.load();

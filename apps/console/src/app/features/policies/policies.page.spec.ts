@@ -40,14 +40,22 @@ describe(PoliciesPage.name, () => {
     fixture.componentRef.setInput('groupId', 'g-child');
     page = fixture.nativeElement as HTMLElement;
     await settle(fixture);
-    http.expectOne(GROUPS_URL).flush([group({ id: 'g-root', name: 'Head office' }), group({ id: 'g-child', name: 'Branch', parentId: 'g-root' })]);
+    http
+      .expectOne(GROUPS_URL)
+      .flush([
+        group({ id: 'g-root', name: 'Head office' }),
+        group({ id: 'g-child', name: 'Branch', parentId: 'g-root' }),
+      ]);
     http.expectOne(POLICY_URL).flush(view);
     await settle(fixture);
-    http.expectOne(CATEGORIES_URL).flush({ categories: [{ name: 'Games', path: 'Games', children: [] }], syncedAt: null });
+    http
+      .expectOne(CATEGORIES_URL)
+      .flush({ categories: [{ name: 'Games', path: 'Games', children: [] }], syncedAt: null });
     await settle(fixture);
   }
 
-  const input = (testId: string): HTMLInputElement => page.querySelector<HTMLInputElement>(`[data-testid="${testId}"]`)!;
+  const input = (testId: string): HTMLInputElement =>
+    page.querySelector<HTMLInputElement>(`[data-testid="${testId}"]`)!;
   async function click(el: HTMLInputElement | HTMLButtonElement): Promise<void> {
     el.click();
     await settle(fixture);
@@ -88,7 +96,12 @@ describe(PoliciesPage.name, () => {
     await click(input('own-cloud'));
     await click(input('module-anti-spam'));
     await click(page.querySelector<HTMLButtonElement>('[data-testid="save-policy"]')!);
-    flushError(http.expectOne((r) => r.method === 'PUT'), 409, 'conflict', 'the policy changed');
+    flushError(
+      http.expectOne((r) => r.method === 'PUT'),
+      409,
+      'conflict',
+      'the policy changed',
+    );
     await settle(fixture);
     const theirs = childPolicyView(5);
     theirs.policy.appControl = { mode: 'default-deny', testMode: true, rules: [] };
@@ -114,7 +127,12 @@ describe(PoliciesPage.name, () => {
     await click(input('own-cloud'));
     await click(input('module-anti-spam'));
     await click(page.querySelector<HTMLButtonElement>('[data-testid="save-policy"]')!);
-    flushError(http.expectOne((r) => r.method === 'PUT'), 400, 'invalid_request', 'policy.cloud is wrong');
+    flushError(
+      http.expectOne((r) => r.method === 'PUT'),
+      400,
+      'invalid_request',
+      'policy.cloud is wrong',
+    );
     await settle(fixture);
     expect(byTestId(page, 'policy-error')).toBe('policy.cloud is wrong');
     expect(input('module-anti-spam').checked).toBe(false);
@@ -125,7 +143,9 @@ describe(PoliciesPage.name, () => {
     await open('auditor');
     expect(page.querySelector('[data-testid="save-policy"]')).toBeNull();
     expect(input('own-cloud').disabled).toBe(true);
-    expect(page.querySelectorAll('section input:not([disabled]), section select:not([disabled])')).toHaveLength(0);
+    expect(
+      page.querySelectorAll('section input:not([disabled]), section select:not([disabled])'),
+    ).toHaveLength(0);
   });
 
   it('asks before leaving unsaved changes, and only then', async () => {

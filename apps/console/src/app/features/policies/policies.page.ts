@@ -1,4 +1,14 @@
-import { ChangeDetectionStrategy, Component, InjectionToken, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  InjectionToken,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+  untracked,
+} from '@angular/core';
 import { NgTemplateOutlet } from '@angular/common';
 import { FormsModule } from '@angular/forms';
 import { MatButton } from '@angular/material/button';
@@ -203,7 +213,8 @@ export class PoliciesPage {
   }
 
   protected setParticipation(value: string): void {
-    if (value === 'extended' || value === 'basic' || value === 'off') this.patch((d) => (d.ksn.value.participation = value));
+    if (value === 'extended' || value === 'basic' || value === 'off')
+      this.patch((d) => (d.ksn.value.participation = value));
   }
 
   protected setSending(kind: 'statistics' | 'detectedObjects' | 'urls', on: boolean): void {
@@ -211,7 +222,8 @@ export class PoliciesPage {
   }
 
   protected setMode(value: string): void {
-    if (value === 'default-allow' || value === 'default-deny') this.patch((d) => (d.appControl.value.mode = value));
+    if (value === 'default-allow' || value === 'default-deny')
+      this.patch((d) => (d.appControl.value.mode = value));
   }
 
   protected setTestMode(on: boolean): void {
@@ -219,7 +231,8 @@ export class PoliciesPage {
   }
 
   protected setRuleStatus(index: number, value: string): void {
-    if (value === 'on' || value === 'off' || value === 'test') this.patch((d) => (d.appControl.value.rules[index].status = value));
+    if (value === 'on' || value === 'off' || value === 'test')
+      this.patch((d) => (d.appControl.value.rules[index].status = value));
   }
 
   protected moveRule(index: number, step: -1 | 1): void {
@@ -265,7 +278,9 @@ export class PoliciesPage {
     this.saveError.set(null);
     this.notice.set(null);
     try {
-      const saved = await firstValueFrom(this.api.savePolicy(id, { version: view.version, policy: policyInput(draft) }));
+      const saved = await firstValueFrom(
+        this.api.savePolicy(id, { version: view.version, policy: policyInput(draft) }),
+      );
       this.accept(saved);
       this.conflicts.set([]);
       this.mergedNote.set(null);
@@ -291,13 +306,17 @@ export class PoliciesPage {
       this.conflicts.set(result.conflicts);
       this.mergedNote.set(
         `Someone else saved this policy (now version ${latest.version}) while you were editing. ` +
-          (result.takenFromTheirs.length ? `Their changes to ${result.takenFromTheirs.map(describePath).join(', ')} were merged in. ` : '') +
+          (result.takenFromTheirs.length
+            ? `Their changes to ${result.takenFromTheirs.map(describePath).join(', ')} were merged in. `
+            : '') +
           'Your changes are kept' +
           (result.conflicts.length ? '; where you both changed the same setting, choose below. ' : '. ') +
           'Review, then save again.',
       );
     } catch (err) {
-      this.saveError.set(`Someone else changed this policy, and loading their version failed: ${apiErrorMessage(err)}`);
+      this.saveError.set(
+        `Someone else changed this policy, and loading their version failed: ${apiErrorMessage(err)}`,
+      );
     }
   }
 

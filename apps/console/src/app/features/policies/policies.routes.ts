@@ -5,6 +5,16 @@ import { PoliciesPage } from './policies.page';
 export const leavePolicy: CanDeactivateFn<PoliciesPage> = (page) => page.canLeave();
 
 export const POLICIES_ROUTES: Routes = [
-  { path: '', title: 'Policies · KSN Security Center', component: PoliciesPage, canDeactivate: [leavePolicy] },
-  { path: ':groupId', title: 'Policy · KSN Security Center', component: PoliciesPage, canDeactivate: [leavePolicy] },
+  {
+    path: '',
+    title: 'Policies · KSN Security Center',
+    component: PoliciesPage,
+    canDeactivate: [leavePolicy],
+  },
+  {
+    path: ':groupId',
+    title: 'Policy · KSN Security Center',
+    component: PoliciesPage,
+    canDeactivate: [leavePolicy],
+  },
 ];

@@ -24,12 +24,18 @@ describe('policy draft', () => {
     draft.cloud.own = true;
     draft.cloud.value.modules['anti-spam'] = false;
     draft.appControl.locked = true;
-    expect(policyInput(draft)).toEqual({ locked: ['appControl'], cloud: { modules: { ...view.effective.settings.cloud.modules, 'anti-spam': false } } });
+    expect(policyInput(draft)).toEqual({
+      locked: ['appControl'],
+      cloud: { modules: { ...view.effective.settings.cloud.modules, 'anti-spam': false } },
+    });
   });
 
   it('takes own sections and locks from what the group stores', () => {
     const view = childPolicyView();
-    view.policy = { ksn: { participation: 'basic', sending: { statistics: false, detectedObjects: false, urls: false } }, locked: ['ksn'] };
+    view.policy = {
+      ksn: { participation: 'basic', sending: { statistics: false, detectedObjects: false, urls: false } },
+      locked: ['ksn'],
+    };
     const draft = draftFromView(view);
     expect(draft.ksn).toEqual({ own: true, locked: true, value: view.policy.ksn });
   });
@@ -63,7 +69,9 @@ describe('policy draft', () => {
       expect(merged.cloud.own).toBe(true);
       expect(merged.appControl.value.testMode).toBe(true);
       expect(merged.appControl.own).toBe(true);
-      expect(takenFromTheirs).toEqual(expect.arrayContaining(['appControl.own', 'appControl.value.testMode']));
+      expect(takenFromTheirs).toEqual(
+        expect.arrayContaining(['appControl.own', 'appControl.value.testMode']),
+      );
     });
 
     it('lists settings we both changed differently, keeping mine until I take theirs', () => {
@@ -92,9 +100,13 @@ describe('policy draft', () => {
 
     it('treats the rule list as one setting', () => {
       const mine = clone(base);
-      mine.appControl.value.rules = [{ action: 'block', status: 'on', match: { kind: 'category', path: 'Games' } }];
+      mine.appControl.value.rules = [
+        { action: 'block', status: 'on', match: { kind: 'category', path: 'Games' } },
+      ];
       const theirs = clone(base);
-      theirs.appControl.value.rules = [{ action: 'allow', status: 'on', match: { kind: 'vendor', vendor: 'Acme' } }];
+      theirs.appControl.value.rules = [
+        { action: 'allow', status: 'on', match: { kind: 'vendor', vendor: 'Acme' } },
+      ];
       const r = mergeDrafts(base, mine, theirs);
       expect(r.conflicts.map((c) => c.path)).toEqual(['appControl.value.rules']);
       expect(sameDraft(r.merged, mine)).toBe(true);

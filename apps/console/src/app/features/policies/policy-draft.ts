@@ -36,8 +36,16 @@ export function draftFromView(view: GroupPolicyView): PolicyDraft {
   const { policy, effective } = view;
   const locked = new Set(policy.locked);
   return {
-    cloud: { own: policy.cloud !== undefined, locked: locked.has('cloud'), value: clone(policy.cloud ?? effective.settings.cloud) },
-    ksn: { own: policy.ksn !== undefined, locked: locked.has('ksn'), value: clone(policy.ksn ?? effective.settings.ksn) },
+    cloud: {
+      own: policy.cloud !== undefined,
+      locked: locked.has('cloud'),
+      value: clone(policy.cloud ?? effective.settings.cloud),
+    },
+    ksn: {
+      own: policy.ksn !== undefined,
+      locked: locked.has('ksn'),
+      value: clone(policy.ksn ?? effective.settings.ksn),
+    },
     appControl: {
       own: policy.appControl !== undefined,
       locked: locked.has('appControl'),
@@ -56,7 +64,10 @@ export function policyInput(draft: PolicyDraft): GroupPolicyInput {
 }
 
 /** The ancestor locking `section` for this group, if any: then the section is read-only here. */
-export function lockedByParent(view: GroupPolicyView, section: SectionName): { id: string; name: string } | null {
+export function lockedByParent(
+  view: GroupPolicyView,
+  section: SectionName,
+): { id: string; name: string } | null {
   const source = view.effective.sources[section];
   if (!source.lockedBy || source.lockedBy === view.groupId) return null;
   const named = view.effective.settingSources.find((s) => s.path.startsWith(`${section}.`) && s.lockedByName);
@@ -140,7 +151,8 @@ export function mergeDrafts(base: PolicyDraft, mine: PolicyDraft, theirs: Policy
   return { merged: merged as unknown as PolicyDraft, conflicts, takenFromTheirs };
 }
 
-const parse = (json: string | undefined): unknown => (json === undefined ? undefined : (JSON.parse(json) as unknown));
+const parse = (json: string | undefined): unknown =>
+  json === undefined ? undefined : (JSON.parse(json) as unknown);
 
 /** Resolves one conflict with their value. */
 export function takeTheirs(draft: PolicyDraft, conflict: MergeConflict): PolicyDraft {
@@ -152,7 +164,9 @@ export function takeTheirs(draft: PolicyDraft, conflict: MergeConflict): PolicyD
 /** `cloud.value.modules.anti-spam` → "Cloud protection › anti-spam". */
 export function describePath(path: string): string {
   const [section, kind, ...rest] = path.split('.');
-  const name = { cloud: 'Cloud protection', ksn: 'KSN participation', appControl: 'Application control' }[section] ?? section;
+  const name =
+    { cloud: 'Cloud protection', ksn: 'KSN participation', appControl: 'Application control' }[section] ??
+    section;
   if (kind === 'own') return `${name} › set here or inherited`;
   if (kind === 'locked') return `${name} › lock`;
   const leaf = rest.filter((r) => r !== 'modules').join(' › ');

@@ -18,7 +18,9 @@ describe('application-control rule form', () => {
       status: 'on',
       match: { kind: 'certificate', thumbprint: 'a'.repeat(40) },
     });
-    expect(ruleFromForm({ ...EMPTY_RULE, value: 'Games', action: 'allow', status: 'test', comment: 'x' })).toEqual({
+    expect(
+      ruleFromForm({ ...EMPTY_RULE, value: 'Games', action: 'allow', status: 'test', comment: 'x' }),
+    ).toEqual({
       action: 'allow',
       status: 'test',
       match: { kind: 'category', path: 'Games' },

@@ -10,7 +10,13 @@ export interface RuleFormValue {
   comment: string;
 }
 
-export const EMPTY_RULE: RuleFormValue = { kind: 'category', value: '', action: 'block', status: 'on', comment: '' };
+export const EMPTY_RULE: RuleFormValue = {
+  kind: 'category',
+  value: '',
+  action: 'block',
+  status: 'on',
+  comment: '',
+};
 
 /** An error message for the rule's value, or null when the rule can be added. */
 export function ruleValueError(v: RuleFormValue): string | null {
@@ -22,9 +28,13 @@ export function ruleValueError(v: RuleFormValue): string | null {
       if (!value) return 'Enter a vendor name.';
       return value.length > 200 ? 'At most 200 characters.' : null;
     case 'certificate':
-      return /^[0-9a-fA-F]{40}$/.test(value) ? null : 'A certificate thumbprint is 40 hexadecimal characters (SHA-1).';
+      return /^[0-9a-fA-F]{40}$/.test(value)
+        ? null
+        : 'A certificate thumbprint is 40 hexadecimal characters (SHA-1).';
     case 'hash':
-      return /^[0-9a-fA-F]{64}$/.test(value) ? null : 'A file hash here is a SHA-256: 64 hexadecimal characters.';
+      return /^[0-9a-fA-F]{64}$/.test(value)
+        ? null
+        : 'A file hash here is a SHA-256: 64 hexadecimal characters.';
   }
 }
 

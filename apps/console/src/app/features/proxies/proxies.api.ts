@@ -27,6 +27,8 @@ export class ProxiesApi {
   }
 
   traffic(id: string, minutes: number): Observable<TrafficLogEntry[]> {
-    return this.http.get<TrafficLogEntry[]>(`${PROXIES_URL}/${encodeURIComponent(id)}/traffic`, { params: { minutes } });
+    return this.http.get<TrafficLogEntry[]>(`${PROXIES_URL}/${encodeURIComponent(id)}/traffic`, {
+      params: { minutes },
+    });
   }
 }

@@ -8,9 +8,30 @@ import { ProxiesPage, proxyNameError } from './proxies.page';
 import { totalsByKind } from './traffic';
 
 const TRAFFIC: TrafficLogEntry[] = [
-  { minute: '2026-11-27T10:00:00.000Z', kind: 'lookup', requests: 2, items: 10, bytesSent: 500, bytesReceived: 900 },
-  { minute: '2026-11-27T10:01:00.000Z', kind: 'lookup', requests: 1, items: 5, bytesSent: 250, bytesReceived: 400 },
-  { minute: '2026-11-27T10:01:00.000Z', kind: 'telemetry', requests: 1, items: 1, bytesSent: 2000, bytesReceived: 20 },
+  {
+    minute: '2026-11-27T10:00:00.000Z',
+    kind: 'lookup',
+    requests: 2,
+    items: 10,
+    bytesSent: 500,
+    bytesReceived: 900,
+  },
+  {
+    minute: '2026-11-27T10:01:00.000Z',
+    kind: 'lookup',
+    requests: 1,
+    items: 5,
+    bytesSent: 250,
+    bytesReceived: 400,
+  },
+  {
+    minute: '2026-11-27T10:01:00.000Z',
+    kind: 'telemetry',
+    requests: 1,
+    items: 1,
+    bytesSent: 2000,
+    bytesReceived: 20,
+  },
 ];
 
 describe('proxies helpers', () => {
@@ -30,7 +51,11 @@ describe(ProxiesPage.name, () => {
 
   beforeEach(async () => {
     ({ fixture, http, page } = await mountPage(ProxiesPage, 'admin'));
-    http.expectOne(PROXIES_URL).flush([proxyStatus({ connected: true, lastHeartbeatAt: new Date().toISOString(), snapshotVersion: 4 })]);
+    http
+      .expectOne(PROXIES_URL)
+      .flush([
+        proxyStatus({ connected: true, lastHeartbeatAt: new Date().toISOString(), snapshotVersion: 4 }),
+      ]);
     await settle(fixture);
     const traffic = http.expectOne((r) => r.url === `${PROXIES_URL}/p1/traffic`);
     expect(traffic.request.params.get('minutes')).toBe('60');
@@ -42,7 +67,10 @@ describe(ProxiesPage.name, () => {
   it('lists proxies with their health and the traffic monitor', () => {
     expect(byTestId(page, 'proxy-table')).toContain('branch-office-1');
     expect(byTestId(page, 'proxy-table')).toContain('reachable');
-    const cells = Array.from(page.querySelectorAll('[data-testid="traffic-kinds"] tbody tr:first-child td'), (td) => td.textContent?.trim());
+    const cells = Array.from(
+      page.querySelectorAll('[data-testid="traffic-kinds"] tbody tr:first-child td'),
+      (td) => td.textContent?.trim(),
+    );
     expect(cells).toEqual(['Telemetry', '1', '1', '2 kB', '20 B']);
   });
 

@@ -45,7 +45,9 @@ export class ProxiesPage {
   protected readonly traffic = signal<TrafficLogEntry[] | null>(null);
   protected readonly trafficError = signal<string | null>(null);
   protected readonly kinds = computed(() => totalsByKind(this.traffic() ?? []));
-  protected readonly recent = computed(() => [...(this.traffic() ?? [])].sort((a, b) => b.minute.localeCompare(a.minute)).slice(0, 30));
+  protected readonly recent = computed(() =>
+    [...(this.traffic() ?? [])].sort((a, b) => b.minute.localeCompare(a.minute)).slice(0, 30),
+  );
 
   constructor() {
     void this.load();
@@ -111,7 +113,9 @@ export class ProxiesPage {
   async loadTraffic(): Promise<void> {
     if (!this.trafficProxy) return;
     try {
-      this.traffic.set(await firstValueFrom(this.api.traffic(this.trafficProxy, Number(this.trafficMinutes))));
+      this.traffic.set(
+        await firstValueFrom(this.api.traffic(this.trafficProxy, Number(this.trafficMinutes))),
+      );
       this.trafficError.set(null);
     } catch (err) {
       this.trafficError.set(apiErrorMessage(err));

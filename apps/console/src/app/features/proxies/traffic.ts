@@ -17,7 +17,10 @@ export const KIND_LABELS: Record<TrafficKind, string> = {
 
 /** Sums the traffic log per kind, the largest by bytes sent first. */
 export function totalsByKind(entries: readonly TrafficLogEntry[]): KindTotal[] {
-  const by = new Map<TrafficKind, { requests: number; items: number; bytesSent: number; bytesReceived: number }>();
+  const by = new Map<
+    TrafficKind,
+    { requests: number; items: number; bytesSent: number; bytesReceived: number }
+  >();
   for (const e of entries) {
     const t = by.get(e.kind) ?? { requests: 0, items: 0, bytesSent: 0, bytesReceived: 0 };
     t.requests += e.requests;
@@ -26,5 +29,7 @@ export function totalsByKind(entries: readonly TrafficLogEntry[]): KindTotal[] {
     t.bytesReceived += e.bytesReceived;
     by.set(e.kind, t);
   }
-  return [...by].map(([kind, t]) => ({ kind, ...t })).sort((a, b) => b.bytesSent - a.bytesSent || a.kind.localeCompare(b.kind));
+  return [...by]
+    .map(([kind, t]) => ({ kind, ...t }))
+    .sort((a, b) => b.bytesSent - a.bytesSent || a.kind.localeCompare(b.kind));
 }

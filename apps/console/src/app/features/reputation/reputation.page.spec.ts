@@ -24,7 +24,6 @@ const DETAILS: FileDetails = {
   countries: { DE: 0.5, FR: 0.25, US: 0.25 },
 };
 
-
 describe('reputation helpers', () => {
   it('validates hashes', () => {
     expect(hashError('')).toMatch(/drop a file/);
@@ -34,11 +33,15 @@ describe('reputation helpers', () => {
 
   it('hashes a file with Web Crypto, locally', async () => {
     // FIPS 180-4 test vectors.
-    await expect(sha256OfFile(new Blob(['abc']), subtle)).resolves.toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    await expect(sha256OfFile(new Blob(['abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq']), subtle)).resolves.toBe(
-      '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
+    await expect(sha256OfFile(new Blob(['abc']), subtle)).resolves.toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
     );
-    await expect(sha256OfFile(new Blob(['']), subtle)).resolves.toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    await expect(
+      sha256OfFile(new Blob(['abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq']), subtle),
+    ).resolves.toBe('248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
+    await expect(sha256OfFile(new Blob(['']), subtle)).resolves.toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
   });
 
   it('draws the largest countries first and sums the rest', () => {
@@ -60,7 +63,12 @@ describe(ReputationPage.name, () => {
 
   beforeEach(async () => {
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([sessionInterceptor])), provideHttpClientTesting(), provideRouter([]), { provide: SUBTLE_CRYPTO, useValue: subtle }],
+      providers: [
+        provideHttpClient(withInterceptors([sessionInterceptor])),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        { provide: SUBTLE_CRYPTO, useValue: subtle },
+      ],
     });
     http = TestBed.inject(HttpTestingController);
     await loginAs('auditor');
@@ -95,7 +103,12 @@ describe(ReputationPage.name, () => {
 
     typeInto(page.querySelector('[data-testid="hash-input"]'), 'a'.repeat(32));
     await submit();
-    flushError(http.expectOne(`${REPUTATION_URL}/${'a'.repeat(32)}`), 404, 'not_found', 'the upstream does not know this file');
+    flushError(
+      http.expectOne(`${REPUTATION_URL}/${'a'.repeat(32)}`),
+      404,
+      'not_found',
+      'the upstream does not know this file',
+    );
     await settle(fixture);
     expect(byTestId(page, 'reputation-error')).toBe('the upstream does not know this file');
   });
@@ -119,7 +132,12 @@ describe(ReputationPage.name, () => {
   it('says why a file cannot be hashed outside a secure context', async () => {
     TestBed.resetTestingModule();
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([]), { provide: SUBTLE_CRYPTO, useValue: undefined }],
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        { provide: SUBTLE_CRYPTO, useValue: undefined },
+      ],
     });
     const plain = TestBed.createComponent(ReputationPage);
     await plain.componentInstance.hashFile(new File(['x'], 'x.bin'));

@@ -72,7 +72,9 @@ export class ReputationPage {
     this.error.set(null);
     this.inputError.set(null);
     if (!this.subtle) {
-      this.error.set('This browser hashes files only when the console is opened over HTTPS (or on localhost). Enter the hash instead.');
+      this.error.set(
+        'This browser hashes files only when the console is opened over HTTPS (or on localhost). Enter the hash instead.',
+      );
       return;
     }
     this.busy.set(true);
@@ -92,7 +94,9 @@ export class ReputationPage {
     this.error.set(null);
     this.details.set(null);
     try {
-      this.details.set(await firstValueFrom(this.http.get<FileDetails>(`${REPUTATION_URL}/${encodeURIComponent(hash)}`)));
+      this.details.set(
+        await firstValueFrom(this.http.get<FileDetails>(`${REPUTATION_URL}/${encodeURIComponent(hash)}`)),
+      );
     } catch (err) {
       const placed = placeError(err);
       if (placed.field === 'hash') this.inputError.set(placed.message);

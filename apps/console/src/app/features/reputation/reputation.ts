@@ -47,7 +47,12 @@ export function countryBars(countries: Record<string, number> | undefined, max =
   const rest = entries.slice(max).reduce((sum, [, v]) => sum + v, 0);
   if (rest > 0) top.push(['Other', rest]);
   const largest = Math.max(0, ...top.map(([, v]) => v));
-  return top.map(([country, share], i) => ({ country, share, width: largest ? Math.round((share / largest) * 10000) / 100 : 0, y: i * BAR_HEIGHT }));
+  return top.map(([country, share], i) => ({
+    country,
+    share,
+    width: largest ? Math.round((share / largest) * 10000) / 100 : 0,
+    y: i * BAR_HEIGHT,
+  }));
 }
 
 /** 0.4567 → "45.7%". */

@@ -6,13 +6,37 @@ import { OVERRIDES_URL } from '../overrides/overrides.api';
 import { ALERTS_URL, UNKNOWN_URL, UnknownPage, overrideForKey } from './unknown.page';
 
 const HASH = 'c'.repeat(64);
-const OBJ: UnknownObjectView = { key: `sha256:${HASH}`, firstSeen: '2026-11-27T08:00:00.000Z', lastSeen: '2026-11-27T09:00:00.000Z', devices: 7, override: null };
-const ALERT: VerdictAlertView = { id: 'al1', key: `sha256:${HASH}`, from: 'unknown', to: 'malicious', at: '2026-11-27T09:30:00.000Z', proxyId: 'p1', devices: 7, acknowledgedAt: null, acknowledgedBy: null };
+const OBJ: UnknownObjectView = {
+  key: `sha256:${HASH}`,
+  firstSeen: '2026-11-27T08:00:00.000Z',
+  lastSeen: '2026-11-27T09:00:00.000Z',
+  devices: 7,
+  override: null,
+};
+const ALERT: VerdictAlertView = {
+  id: 'al1',
+  key: `sha256:${HASH}`,
+  from: 'unknown',
+  to: 'malicious',
+  at: '2026-11-27T09:30:00.000Z',
+  proxyId: 'p1',
+  devices: 7,
+  acknowledgedAt: null,
+  acknowledgedBy: null,
+};
 
 describe('overrideForKey', () => {
   it('turns a key back into hash or url', () => {
-    expect(overrideForKey(`md5:${'a'.repeat(32)}`, 'allow', 'x')).toEqual({ hash: 'a'.repeat(32), action: 'allow', comment: 'x' });
-    expect(overrideForKey('url:https://x.example/a', 'block', '')).toEqual({ url: 'https://x.example/a', action: 'block', comment: '' });
+    expect(overrideForKey(`md5:${'a'.repeat(32)}`, 'allow', 'x')).toEqual({
+      hash: 'a'.repeat(32),
+      action: 'allow',
+      comment: 'x',
+    });
+    expect(overrideForKey('url:https://x.example/a', 'block', '')).toEqual({
+      url: 'https://x.example/a',
+      action: 'block',
+      comment: '',
+    });
   });
 });
 
@@ -45,7 +69,9 @@ describe(UnknownPage.name, () => {
     expect(req.request.body).toMatchObject({ hash: HASH, action: 'block' });
     req.flush({});
     await settle(fixture);
-    http.expectOne((r) => r.url === UNKNOWN_URL).flush({ items: [{ ...OBJ, override: 'block' }], total: 1, limit: 100, offset: 0 });
+    http
+      .expectOne((r) => r.url === UNKNOWN_URL)
+      .flush({ items: [{ ...OBJ, override: 'block' }], total: 1, limit: 100, offset: 0 });
     http.expectOne((r) => r.url === ALERTS_URL).flush([]);
     await settle(fixture);
     expect(byTestId(page, 'unknown-notice')).toBe(`Blocked ${HASH} for every device.`);

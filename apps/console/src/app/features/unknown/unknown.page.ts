@@ -1,7 +1,13 @@
 import { HttpClient } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { MatButton } from '@angular/material/button';
-import type { CreateOverrideRequest, OverrideAction, UnknownObjectPage, UnknownObjectView, VerdictAlertView } from '@ksn/contracts';
+import type {
+  CreateOverrideRequest,
+  OverrideAction,
+  UnknownObjectPage,
+  UnknownObjectView,
+  VerdictAlertView,
+} from '@ksn/contracts';
 import { firstValueFrom } from 'rxjs';
 import { SessionService } from '../../core/auth/session.service';
 import { apiErrorMessage } from '../../core/http/api-error';
@@ -57,8 +63,12 @@ export class UnknownPage {
 
   protected async decide(o: UnknownObjectView, action: OverrideAction): Promise<void> {
     try {
-      await firstValueFrom(this.http.post(OVERRIDES_URL, overrideForKey(o.key, action, 'decided from the unknown objects list')));
-      this.notice.set(`${action === 'block' ? 'Blocked' : 'Allowed'} ${describeKey(o.key)[1]} for every device.`);
+      await firstValueFrom(
+        this.http.post(OVERRIDES_URL, overrideForKey(o.key, action, 'decided from the unknown objects list')),
+      );
+      this.notice.set(
+        `${action === 'block' ? 'Blocked' : 'Allowed'} ${describeKey(o.key)[1]} for every device.`,
+      );
       await this.load();
     } catch (err) {
       this.error.set(apiErrorMessage(err));

@@ -1,4 +1,6 @@
 import type { Routes } from '@angular/router';
 import { UnknownPage } from './unknown.page';
 
-export const UNKNOWN_ROUTES: Routes = [{ path: '', title: 'Unknown objects · KSN Security Center', component: UnknownPage }];
+export const UNKNOWN_ROUTES: Routes = [
+  { path: '', title: 'Unknown objects · KSN Security Center', component: UnknownPage },
+];

@@ -6,8 +6,20 @@ import { byTestId, mountPage, settle, typeInto } from '../../../testing/session'
 import { newUserErrors } from './user-form';
 import { API_TOKENS_URL, USERS_URL, UsersPage } from './users.page';
 
-const ALICE: UserView = { id: 'u1', username: 'alice', role: 'admin', createdAt: '2026-11-27T08:00:00.000Z', lockedUntil: null };
-const BOB: UserView = { id: 'u2', username: 'bob', role: 'auditor', createdAt: '2026-11-27T08:00:00.000Z', lockedUntil: null };
+const ALICE: UserView = {
+  id: 'u1',
+  username: 'alice',
+  role: 'admin',
+  createdAt: '2026-11-27T08:00:00.000Z',
+  lockedUntil: null,
+};
+const BOB: UserView = {
+  id: 'u2',
+  username: 'bob',
+  role: 'auditor',
+  createdAt: '2026-11-27T08:00:00.000Z',
+  lockedUntil: null,
+};
 
 describe('new user rules', () => {
   it('follow the API', () => {
@@ -15,7 +27,9 @@ describe('new user rules', () => {
       username: 'Letters, digits and _ . @ - only.',
       password: 'At least 12 characters.',
     });
-    expect(newUserErrors({ username: 'carol@x', password: 'long enough password', role: 'auditor' })).toEqual({});
+    expect(newUserErrors({ username: 'carol@x', password: 'long enough password', role: 'auditor' })).toEqual(
+      {},
+    );
   });
 });
 
@@ -44,7 +58,10 @@ describe(UsersPage.name, () => {
     page.querySelector('form[aria-label="New user"]')!.dispatchEvent(new Event('submit'));
     const req = http.expectOne((r) => r.method === 'POST' && r.url === USERS_URL);
     expect(req.request.body).toEqual({ username: 'carol', password: 'a long password!', role: 'operator' });
-    req.flush({ error: 'conflict', message: 'username carol is taken', field: 'username' }, { status: 409, statusText: 'Conflict' });
+    req.flush(
+      { error: 'conflict', message: 'username carol is taken', field: 'username' },
+      { status: 409, statusText: 'Conflict' },
+    );
     await settle(fixture);
     expect(page.querySelector('#username-error')?.textContent?.trim()).toBe('username carol is taken');
   });

@@ -66,7 +66,8 @@ export class UsersPage {
       await this.load();
     } catch (err) {
       const placed = placeError(err);
-      if (placed.field === 'username' || placed.field === 'password') this.userErrors.set({ [placed.field]: placed.message });
+      if (placed.field === 'username' || placed.field === 'password')
+        this.userErrors.set({ [placed.field]: placed.message });
       else this.userErrors.set({ username: placed.message });
     }
   }
@@ -97,11 +98,18 @@ export class UsersPage {
     const name = this.token.name.trim();
     const expiresAt = localInputToIso(this.token.expires);
     if (!name) return this.tokenError.set('Name the token after what uses it.');
-    if (this.token.expires && (!expiresAt || Date.parse(expiresAt) <= Date.now())) return this.tokenError.set('The expiry must be in the future.');
+    if (this.token.expires && (!expiresAt || Date.parse(expiresAt) <= Date.now()))
+      return this.tokenError.set('The expiry must be in the future.');
     this.tokenError.set(null);
     try {
       this.createdToken.set(
-        await firstValueFrom(this.http.post<CreatedApiToken>(API_TOKENS_URL, { name, role: this.token.role, ...(expiresAt ? { expiresAt } : {}) })),
+        await firstValueFrom(
+          this.http.post<CreatedApiToken>(API_TOKENS_URL, {
+            name,
+            role: this.token.role,
+            ...(expiresAt ? { expiresAt } : {}),
+          }),
+        ),
       );
       this.token = { name: '', role: 'operator', expires: '' };
       await this.load();

@@ -1,4 +1,6 @@
 import type { Routes } from '@angular/router';
 import { UsersPage } from './users.page';
 
-export const USERS_ROUTES: Routes = [{ path: '', title: 'Users · KSN Security Center', component: UsersPage }];
+export const USERS_ROUTES: Routes = [
+  { path: '', title: 'Users · KSN Security Center', component: UsersPage },
+];
