@@ -1,6 +1,6 @@
 import { compile, TelemetryRequest, type HeartbeatCounters } from '@ksn/contracts';
 import { sendingAllowed } from '@ksn/policy-engine';
-import { HttpError, readBody, sendJson, type Logger } from '@ksn/service-kit';
+import { HttpError, readBody, readCapped, sendJson, type Logger } from '@ksn/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
@@ -30,9 +30,15 @@ export interface TelemetryDeps {
  * never forwarded; private mode likewise), then stream it upstream; when the
  * upstream cannot take it, spool it durably and answer 202.
  */
-export async function handleTelemetry(deps: TelemetryDeps, caller: Caller, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleTelemetry(
+  deps: TelemetryDeps,
+  caller: Caller,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const type = req.headers['content-type'];
-  if (type === undefined || !/^application\/json\b/i.test(type)) throw new HttpError('unsupported_media_type', 'Content-Type must be application/json');
+  if (type === undefined || !/^application\/json\b/i.test(type))
+    throw new HttpError('unsupported_media_type', 'Content-Type must be application/json');
   const body = await readBody(req, deps.maxBodyBytes);
   let json: unknown;
   try {
@@ -41,12 +47,18 @@ export async function handleTelemetry(deps: TelemetryDeps, caller: Caller, req: 
     throw new HttpError('invalid_request', 'body is not valid JSON');
   }
   const parsed = validTelemetry.validate(json);
-  if (!parsed.ok) throw new HttpError('invalid_request', `${parsed.field || 'body'} ${parsed.message}`, parsed.field);
+  if (!parsed.ok)
+    throw new HttpError('invalid_request', `${parsed.field || 'body'} ${parsed.message}`, parsed.field);
   const { kind, records } = parsed.value;
   if (!sendingAllowed(caller.policy, kind) || !deps.upstream.enabled || deps.forwarder === undefined) {
     deps.counters.telemetryBlocked++;
     deps.metrics.telemetry.inc({ outcome: 'blocked_by_policy' });
-    throw new HttpError('sending_disabled', deps.upstream.enabled ? `sending ${kind} is disabled by this device's policy` : 'this proxy runs in private mode: nothing leaves the network');
+    throw new HttpError(
+      'sending_disabled',
+      deps.upstream.enabled
+        ? `sending ${kind} is disabled by this device's policy`
+        : 'this proxy runs in private mode: nothing leaves the network',
+    );
   }
   const idempotencyKey = randomUUID();
   // While a backlog waits or the upstream is known to be failing, queue behind it rather than ask.
@@ -69,25 +81,38 @@ export async function handleTelemetry(deps: TelemetryDeps, caller: Caller, req: 
   } catch (e) {
     deps.metrics.telemetry.inc({ outcome: 'failed' });
     deps.log.error('could not spool telemetry', { error: e as Error });
-    throw new HttpError('unavailable', 'the upstream is unreachable and the spool could not store this', undefined, { 'retry-after': '5' });
+    throw new HttpError(
+      'unavailable',
+      'the upstream is unreachable and the spool could not store this',
+      undefined,
+      { 'retry-after': '5' },
+    );
   }
   deps.metrics.telemetry.inc({ outcome: 'spooled' });
   sendJson(res, 202, { accepted: records.length, spooled: true });
 }
 
 /** Delivers one spooled record (what the spool calls). */
-export function spoolDelivery(opts: { url: string; token: string; timeoutMs: number }, deps: { metrics: ProxyMetrics; counters: HeartbeatCounters; traffic: TrafficLog; upstream: Upstream }) {
+export function spoolDelivery(
+  opts: { url: string; token: string; timeoutMs: number },
+  deps: { metrics: ProxyMetrics; counters: HeartbeatCounters; traffic: TrafficLog; upstream: Upstream },
+) {
   return async (body: Buffer, idempotencyKey: string): Promise<DeliveryResult> => {
     if (deps.upstream.breaker.state === 'open') return 'retry';
     try {
       const res = await request(`${opts.url}/v1/telemetry`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey, ...(opts.token && { authorization: `Bearer ${opts.token}` }) },
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey,
+          ...(opts.token && { authorization: `Bearer ${opts.token}` }),
+        },
         body,
         headersTimeout: opts.timeoutMs,
         bodyTimeout: opts.timeoutMs,
       });
-      const text = await res.body.text();
+      // The upstream's acknowledgement is small; a larger one is a failure (retried later).
+      const text = await readCapped(res.body, 64 * 1024);
       if (res.statusCode >= 500 || res.statusCode === 429) return 'retry';
       const items = (JSON.parse(body.toString('utf8')) as { records: unknown[] }).records.length;
       deps.traffic.record('telemetry', items, body.length, Buffer.byteLength(text));

@@ -1,6 +1,6 @@
 import { compile, TokenResponse } from '@ksn/contracts';
 import { decodeDeviceToken } from '@ksn/device-auth';
-import type { Logger } from '@ksn/service-kit';
+import { readCapped, type Logger } from '@ksn/service-kit';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -48,9 +48,11 @@ export class UpstreamCredential {
       const saved = (await readFile(this.file, 'utf8')).trim();
       const claims = decodeDeviceToken(saved);
       // Only a renewal of the same device: a newly configured token for another device wins.
-      if (claims !== undefined && claims.sub === configured.sub && claims.exp > configured.exp) this.set(saved);
+      if (claims !== undefined && claims.sub === configured.sub && claims.exp > configured.exp)
+        this.set(saved);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.log.warn('ignoring the saved upstream token', { error: (e as Error).message });
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.opts.log.warn('ignoring the saved upstream token', { error: (e as Error).message });
     }
     this.schedule();
   }
@@ -70,8 +72,9 @@ export class UpstreamCredential {
         headersTimeout: this.opts.timeoutMs,
         bodyTimeout: this.opts.timeoutMs,
       });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`the upstream answered ${res.statusCode}: ${text.slice(0, 200)}`);
+      const text = await readCapped(res.body, 64 * 1024);
+      if (res.statusCode !== 200)
+        throw new Error(`the upstream answered ${res.statusCode}: ${text.slice(0, 200)}`);
       const parsed = validToken.validate(JSON.parse(text));
       if (!parsed.ok) throw new Error(`the upstream's token answer is malformed at ${parsed.field}`);
       await this.persist(parsed.value.token);
@@ -81,7 +84,10 @@ export class UpstreamCredential {
       this.schedule();
     } catch (e) {
       if (this.stopped) return;
-      this.opts.log.warn('upstream device token renewal failed; retrying', { error: (e as Error).message, retryInMs: this.retryMs });
+      this.opts.log.warn('upstream device token renewal failed; retrying', {
+        error: (e as Error).message,
+        retryInMs: this.retryMs,
+      });
       this.schedule(this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
     }

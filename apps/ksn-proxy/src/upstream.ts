@@ -1,4 +1,5 @@
 import { ChangesResponse, compile, UpstreamLookupResponse, type UpstreamVerdict } from '@ksn/contracts';
+import { readCapped } from '@ksn/service-kit';
 import { Pool } from 'undici';
 import { CircuitBreaker } from './breaker';
 import type { ProxyMetrics } from './metrics';
@@ -46,6 +47,16 @@ interface Waiter {
 }
 
 /** Statuses worth another try: the upstream (or something before it) was briefly unable. */
+/**
+ * Bounds on what the proxy reads from the upstream: an answer may carry up to 8 KiB per
+ * key asked (a URL key of 4,096 characters, category, vendor and certificate) plus
+ * 64 KiB; a change-feed page up to 16 MiB. Past them the answer is an upstream error
+ * (502), not memory spent on a broken or hostile upstream.
+ */
+const ANSWER_BASE_BYTES = 64 * 1024;
+const ANSWER_BYTES_PER_KEY = 8 * 1024;
+const FEED_PAGE_MAX_BYTES = 16 * 1024 * 1024;
+
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
@@ -83,9 +94,19 @@ export class Upstream {
     private readonly traffic: TrafficLog,
     private readonly onRequest: (ok: boolean) => void = () => undefined,
   ) {
-    this.pool = opts.url ? new Pool(opts.url, { connections: opts.connections, keepAliveTimeout: 30_000, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs }) : undefined;
+    this.pool = opts.url
+      ? new Pool(opts.url, {
+          connections: opts.connections,
+          keepAliveTimeout: 30_000,
+          headersTimeout: opts.timeoutMs,
+          bodyTimeout: opts.timeoutMs,
+        })
+      : undefined;
     this.feedPool = opts.url ? new Pool(opts.url, { keepAliveTimeout: 30_000 }) : undefined;
-    this.headers = { 'content-type': 'application/json', ...(opts.token && { authorization: `Bearer ${opts.token}` }) };
+    this.headers = {
+      'content-type': 'application/json',
+      ...(opts.token && { authorization: `Bearer ${opts.token}` }),
+    };
     this.flushAt = Math.min(opts.batchFlushKeys, opts.batchMaxKeys);
     this.breaker = new CircuitBreaker(opts.breakerFailures, opts.breakerResetMs);
     this.quota = new TokenBucket(opts.quotaPerSecond, opts.quotaBurst);
@@ -163,7 +184,8 @@ export class Upstream {
       this.metrics.quotaThrottled.inc();
       return refuse(new UpstreamError('quota', 'upstream quota spent'));
     }
-    if (!this.breaker.tryAcquire()) return refuse(new UpstreamError('open', 'circuit breaker open: the upstream failed repeatedly'));
+    if (!this.breaker.tryAcquire())
+      return refuse(new UpstreamError('open', 'circuit breaker open: the upstream failed repeatedly'));
     const body = JSON.stringify({ keys: [...batch.keys()] });
     const end = this.metrics.upstreamDuration.startTimer({ route: 'lookup' });
     try {
@@ -195,7 +217,9 @@ export class Upstream {
         return await attempt();
       } catch (e) {
         const err = toUpstreamError(e);
-        const retryable = (e as { retryable?: boolean }).retryable === true || RETRYABLE_CODES.has((e as { code?: string }).code ?? '');
+        const retryable =
+          (e as { retryable?: boolean }).retryable === true ||
+          RETRYABLE_CODES.has((e as { code?: string }).code ?? '');
         if (!retryable || n >= this.opts.retries) throw err;
         await new Promise((r) => setTimeout(r, this.opts.retryBackoffMs * 2 ** n));
       }
@@ -203,15 +227,23 @@ export class Upstream {
   }
 
   private async ask(pool: Pool, body: string, items: number): Promise<UpstreamVerdict[]> {
-    const res = await pool.request({ path: '/v1/lookup', method: 'POST', headers: this.headers, body, signal: AbortSignal.timeout(this.opts.timeoutMs) });
-    const text = await res.body.text();
+    const res = await pool.request({
+      path: '/v1/lookup',
+      method: 'POST',
+      headers: this.headers,
+      body,
+      signal: AbortSignal.timeout(this.opts.timeoutMs),
+    });
+    const text = await readCapped(res.body, ANSWER_BASE_BYTES + items * ANSWER_BYTES_PER_KEY);
     const sent = Buffer.byteLength(body);
     const received = Buffer.byteLength(text);
     this.metrics.upstreamBytes.inc({ direction: 'sent' }, sent);
     this.metrics.upstreamBytes.inc({ direction: 'received' }, received);
     this.traffic.record('lookup', items, sent, received);
     if (res.statusCode !== 200) {
-      throw Object.assign(new UpstreamError('error', `upstream answered ${res.statusCode}`), { retryable: RETRYABLE_STATUS.has(res.statusCode) });
+      throw Object.assign(new UpstreamError('error', `upstream answered ${res.statusCode}`), {
+        retryable: RETRYABLE_STATUS.has(res.statusCode),
+      });
     }
     const parsed = validResponse.validate(JSON.parse(text));
     if (!parsed.ok) throw new UpstreamError('error', `upstream answer malformed at ${parsed.field}`);
@@ -222,7 +254,11 @@ export class Upstream {
    * One long-poll of the upstream's verdict-change feed. Resolves undefined when
    * the upstream has no feed (404: e.g. an older upstream).
    */
-  async changes(since: string, waitSeconds: number, signal: AbortSignal): Promise<ChangesResponse | undefined> {
+  async changes(
+    since: string,
+    waitSeconds: number,
+    signal: AbortSignal,
+  ): Promise<ChangesResponse | undefined> {
     if (!this.feedPool) return undefined;
     const res = await this.feedPool.request({
       path: `/v1/changes?since=${encodeURIComponent(since)}&wait=${waitSeconds}`,
@@ -232,9 +268,10 @@ export class Upstream {
       headersTimeout: (waitSeconds + 10) * 1000,
       bodyTimeout: this.opts.timeoutMs,
     });
-    const text = await res.body.text();
+    const text = await readCapped(res.body, FEED_PAGE_MAX_BYTES);
     if (res.statusCode === 404) return undefined;
-    if (res.statusCode !== 200) throw new UpstreamError('error', `upstream change feed answered ${res.statusCode}`);
+    if (res.statusCode !== 200)
+      throw new UpstreamError('error', `upstream change feed answered ${res.statusCode}`);
     const parsed = validChanges.validate(JSON.parse(text));
     if (!parsed.ok) throw new UpstreamError('error', `upstream change feed malformed at ${parsed.field}`);
     this.traffic.record('changes', parsed.value.changes.length, 0, Buffer.byteLength(text));
@@ -250,6 +287,9 @@ export class Upstream {
 function toUpstreamError(e: unknown): UpstreamError {
   if (e instanceof UpstreamError) return e;
   const code = (e as { code?: string }).code;
-  const timeout = (e as Error).name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+  const timeout =
+    (e as Error).name === 'TimeoutError' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT';
   return new UpstreamError(timeout ? 'timeout' : 'error', (e as Error).message);
 }

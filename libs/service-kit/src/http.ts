@@ -16,10 +16,22 @@ export class HttpError extends Error {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): void {
   const payload = JSON.stringify(body);
   // A flat [name, value, …] list: the cheapest form of writeHead (this runs on every proxy answer).
-  const head = ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(payload)), 'cache-control', 'no-store'];
+  const head = [
+    'content-type',
+    'application/json; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(payload)),
+    'cache-control',
+    'no-store',
+  ];
   if (headers !== undefined) for (const name in headers) head.push(name, headers[name]!);
   res.writeHead(status, head);
   res.end(payload);
@@ -70,4 +82,35 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
   } catch {
     throw new HttpError('invalid_request', 'body is not valid JSON');
   }
+}
+
+/** A peer's response body went past the bound its reader set. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`response body larger than ${limit} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/**
+ * Reads a response body from a peer (an undici body, any byte stream) as UTF-8, up
+ * to `limit` bytes. Past the limit it stops reading, destroys the stream and rejects
+ * with BodyTooLargeError: a broken or hostile peer cannot make the reader buffer
+ * without bound, nor keep it waiting on an endless body.
+ */
+export async function readCapped(
+  body: AsyncIterable<Uint8Array> & { destroy(error?: Error): unknown },
+  limit: number,
+): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new BodyTooLargeError(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }

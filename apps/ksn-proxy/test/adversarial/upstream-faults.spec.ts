@@ -12,7 +12,10 @@ import { EICAR, postLookup, startRig, type Rig } from './harness';
 jest.setTimeout(30_000);
 
 const eicar = { module: 'file-threat-protection', items: [{ type: 'file', sha256: EICAR }] };
-const miss = (c: string) => ({ module: 'file-threat-protection', items: [{ type: 'file', sha256: c.repeat(64) }] });
+const miss = (c: string) => ({
+  module: 'file-threat-protection',
+  items: [{ type: 'file', sha256: c.repeat(64) }],
+});
 
 async function expectError(res: Response, status: number, error: string): Promise<void> {
   expect(res.status).toBe(status);
@@ -39,7 +42,11 @@ describe('ksn-proxy adversarial: upstream faults', () => {
 
     const stale = await postLookup(rig, eicar);
     expect(stale.status).toBe(200);
-    expect(((await stale.json()) as LookupResponse).results[0]).toMatchObject({ source: 'stale', verdict: 'malicious', decision: 'block' });
+    expect(((await stale.json()) as LookupResponse).results[0]).toMatchObject({
+      source: 'stale',
+      verdict: 'malicious',
+      decision: 'block',
+    });
     await expectError(await postLookup(rig, miss('1')), 502, 'upstream_error');
 
     // Past the stale window the verdict is no longer served.
@@ -51,7 +58,10 @@ describe('ksn-proxy adversarial: upstream faults', () => {
     await rig.up.start(port);
     const back = await postLookup(rig, eicar);
     expect(back.status).toBe(200);
-    expect(((await back.json()) as LookupResponse).results[0]).toMatchObject({ source: 'upstream', verdict: 'malicious' });
+    expect(((await back.json()) as LookupResponse).results[0]).toMatchObject({
+      source: 'upstream',
+      verdict: 'malicious',
+    });
   });
 
   it('upstream slower than UPSTREAM_TIMEOUT_MS: 504 for a miss, stale for a cached key, in about the timeout', async () => {
@@ -103,7 +113,10 @@ describe('ksn-proxy adversarial: upstream faults', () => {
       rig.up.behaviour = { kind: 'error', status };
       const res = await postLookup(rig, miss('9'));
       expect([429, 502, 503]).toContain(res.status);
-      expect(await res.json()).toMatchObject({ error: expect.any(String) as string, message: expect.any(String) as string });
+      expect(await res.json()).toMatchObject({
+        error: expect.any(String) as string,
+        message: expect.any(String) as string,
+      });
       await new Promise((r) => setTimeout(r, 20));
     }
     await stillHealthy(rig);
@@ -132,14 +145,48 @@ describe('ksn-proxy adversarial: an upstream answering garbage', () => {
 
   const answers: [string, (res: import('node:http').ServerResponse, keys: string[]) => void][] = [
     ['not JSON', (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>oops')],
-    ['JSON of the wrong shape', (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"results":"no"}')],
-    ['a verdict outside the closed set', (res, keys) => res.writeHead(200).end(JSON.stringify({ results: keys.map((key) => ({ key, verdict: 'pwned' })) }))],
-    ['results for other keys only', (res) => res.writeHead(200).end(JSON.stringify({ results: [{ key: `sha256:${'f'.repeat(64)}`, verdict: 'clean' }] }))],
-    ['a body larger than announced (then closed)', (res) => {
-      res.writeHead(200, { 'content-length': '10' });
-      res.end('{"results":[]} and more');
-    }],
-    ['a huge body', (res) => res.writeHead(200).end('{"results":[' + '{"key":"x","verdict":"clean"},'.repeat(200_000) + '{}]}')],
+    [
+      'JSON of the wrong shape',
+      (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"results":"no"}'),
+    ],
+    [
+      'a verdict outside the closed set',
+      (res, keys) =>
+        res.writeHead(200).end(JSON.stringify({ results: keys.map((key) => ({ key, verdict: 'pwned' })) })),
+    ],
+    [
+      'results for other keys only',
+      (res) =>
+        res
+          .writeHead(200)
+          .end(JSON.stringify({ results: [{ key: `sha256:${'f'.repeat(64)}`, verdict: 'clean' }] })),
+    ],
+    [
+      'a body larger than announced (then closed)',
+      (res) => {
+        res.writeHead(200, { 'content-length': '10' });
+        res.end('{"results":[]} and more');
+      },
+    ],
+    [
+      // Without a bound the proxy would wait for the end until UPSTREAM_TIMEOUT_MS (a 504).
+      'an endless body',
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"results":[');
+        const chunk = Buffer.from('{"key":"x","verdict":"clean"},'.repeat(500));
+        const pump = (): void => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        pump();
+      },
+    ],
+    [
+      'a huge body',
+      (res) =>
+        res.writeHead(200).end('{"results":[' + '{"key":"x","verdict":"clean"},'.repeat(200_000) + '{}]}'),
+    ],
   ];
 
   it.each(answers)('%s: 502 upstream_error, and the proxy keeps serving', async (_name, answer) => {
