@@ -10,10 +10,25 @@ export interface ReadyLine {
 export interface Service {
   name: string;
   child: ChildProcess;
+  /** The ready line; `{}` for a process started with a probe. */
   ready: Promise<ReadyLine>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(graceMs?: number): Promise<void>;
 }
+
+/** Spawns argv in its own process group (pinned with taskset when `core` is set); ready on its ready line or, given `probe`, when it answers true. */
+export function startProcess(
+  name: string,
+  argv: string[],
+  opts?: {
+    env?: Record<string, string>;
+    cwd?: string;
+    core?: string;
+    probe?: () => Promise<boolean>;
+    onLine?: (line: string) => void;
+    timeoutMs?: number;
+  },
+): Service;
 
 export function startService(
   name: 'cloud-emulator' | 'security-center' | 'ksn-proxy',

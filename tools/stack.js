@@ -19,60 +19,108 @@ const ENTRIES = {
 };
 
 /**
- * @param {keyof typeof ENTRIES} name
- * @param {Record<string, string>} env
- * @param {{ onLine?: (line: string) => void, timeoutMs?: number, cwd?: string }} [opts]
+ * Spawns `argv` (pinned to a CPU core with taskset when `core` is given) in a process
+ * group of its own and resolves `ready` with its JSON ready line (`{"event":"ready",…}`
+ * on stdout) or, when `probe` is given, once `probe()` answers true. A terminal's Ctrl-C
+ * reaches only the launcher, which then stops each process once, in order (a second
+ * signal would make a service exit at once); `stop` signals the whole group, so a
+ * server's worker processes (nginx, Varnish) go with it. Shared by `npm start`, the
+ * test stacks and the benchmark (tools/bench/servers.mjs).
+ * @param {string} name
+ * @param {string[]} argv
+ * @param {{ env?: Record<string, string>, cwd?: string, core?: string, probe?: () => Promise<boolean>,
+ *   onLine?: (line: string) => void, timeoutMs?: number }} [opts]
  */
-function startService(name, env, opts = {}) {
-  const child = spawn(process.execPath, [join(ROOT, ENTRIES[name])], {
+function startProcess(name, argv, opts = {}) {
+  const command = opts.core === undefined ? argv : ['taskset', '-c', opts.core, ...argv];
+  const child = spawn(command[0], command.slice(1), {
     cwd: opts.cwd ?? ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // A process group of its own: a terminal's Ctrl-C reaches only the launcher, which
-    // then stops the services once each, in order (a second signal would make them exit at once).
     detached: true,
   });
-  // If the launcher itself dies, do not leave services behind.
-  const orphanGuard = () => child.kill('SIGKILL');
+  const signalGroup = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      /* already gone */
+    }
+  };
+  // If the launcher itself dies, do not leave processes behind.
+  const orphanGuard = () => signalGroup('SIGKILL');
   process.once('exit', orphanGuard);
   const onLine = opts.onLine ?? (() => undefined);
+  const tail = [];
+  const keep = (line) => {
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    onLine(line);
+  };
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => {
       process.off('exit', orphanGuard);
       resolve({ code, signal });
     }),
   );
+  const timeoutMs = opts.timeoutMs ?? 60000;
   const ready = new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (fn, value) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn(value);
+    };
     const timer = setTimeout(
-      () => reject(new Error(`${name} not ready within ${opts.timeoutMs ?? 60000} ms`)),
-      opts.timeoutMs ?? 60000,
+      () => settle(reject, new Error(`${name} not ready within ${timeoutMs} ms:\n${tail.join('\n')}`)),
+      timeoutMs,
     );
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith('{"event":"ready"')) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line));
-      } else onLine(line);
+      if (!opts.probe && line.startsWith('{"event":"ready"')) settle(resolve, JSON.parse(line));
+      else keep(line);
     });
-    readline.createInterface({ input: child.stderr }).on('line', onLine);
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited before it was ready (code ${code}, signal ${signal})`));
-    });
+    readline.createInterface({ input: child.stderr }).on('line', keep);
+    void exited.then(({ code, signal }) =>
+      settle(
+        reject,
+        new Error(`${name} exited before it was ready (code ${code}, signal ${signal}):\n${tail.join('\n')}`),
+      ),
+    );
+    if (opts.probe) {
+      const poll = async () => {
+        while (!settled) {
+          if (await opts.probe().catch(() => false)) settle(resolve, {});
+          else await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      void poll();
+    }
   });
+  ready.catch(() => undefined);
   return {
     name,
     child,
     ready,
     exited,
-    /** SIGTERM, then SIGKILL after graceMs. */
+    /** SIGTERM to the process group, then SIGKILL after graceMs. */
     async stop(graceMs = 10000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      signalGroup('SIGTERM');
+      const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * One of the product's built services (see `startProcess`).
+ * @param {keyof typeof ENTRIES} name
+ * @param {Record<string, string>} env
+ * @param {{ onLine?: (line: string) => void, timeoutMs?: number, cwd?: string }} [opts]
+ */
+function startService(name, env, opts = {}) {
+  return startProcess(name, [process.execPath, join(ROOT, ENTRIES[name])], { ...opts, env });
 }
 
 /** Polls a readiness URL until it answers 200, or fails after timeoutMs with its last answer. */
@@ -172,4 +220,4 @@ async function startStack(opts) {
   }
 }
 
-module.exports = { startService, startStack, untilReady, ROOT };
+module.exports = { startProcess, startService, startStack, untilReady, ROOT };

@@ -1,11 +1,10 @@
 // Starting and stopping what the benchmark measures: the origin, security-center,
 // ksn-proxy, nginx (proxy_cache) and Varnish, each pinned to a core with taskset.
 // Loopback only: everything binds 127.0.0.1.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import readline from 'node:readline';
 import stack from '../stack.js';
 
 const { untilReady } = stack;
@@ -26,86 +25,23 @@ export function freePort() {
 }
 
 /**
- * Spawns `cmd args` pinned to `core`, in its own process group. Resolves `ready`
- * with the parsed `{"event":"ready"…}` line when `readyLine` is true, else when
- * `probe()` succeeds.
+ * Spawns `cmd args` pinned to `core` (tools/stack.js startProcess), logging its output
+ * lines prefixed with its name. Ready on its `{"event":"ready"…}` line, or when `probe()`
+ * succeeds.
  */
 export function startProcess(
   name,
   cmd,
   args,
-  { core, env = {}, readyLine = false, probe, log = () => undefined, timeoutMs = 60_000 } = {},
+  { core, env = {}, probe, log = () => undefined, timeoutMs } = {},
 ) {
-  const argv = core === undefined ? [cmd, ...args] : ['taskset', '-c', core, cmd, ...args];
-  const child = spawn(argv[0], argv.slice(1), {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
+  return stack.startProcess(name, [cmd, ...args], {
+    core,
+    env,
+    probe,
+    timeoutMs,
+    onLine: (line) => log(`[${name}] ${line}`),
   });
-  const tail = [];
-  const onLine = (line) => {
-    tail.push(line);
-    if (tail.length > 40) tail.shift();
-    log(`[${name}] ${line}`);
-  };
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  let readyResolve;
-  const ready = new Promise((resolve, reject) => {
-    readyResolve = resolve;
-    const timer = setTimeout(
-      () => reject(new Error(`${name} not ready within ${timeoutMs} ms:\n${tail.join('\n')}`)),
-      timeoutMs,
-    );
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited (code ${code}, signal ${signal}):\n${tail.join('\n')}`));
-    });
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      if (readyLine && line.startsWith('{"event":"ready"')) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line));
-      } else onLine(line);
-    });
-    readline.createInterface({ input: child.stderr }).on('line', onLine);
-    if (probe) {
-      const poll = async () => {
-        for (;;) {
-          if (child.exitCode !== null) return;
-          if (await probe().catch(() => false)) {
-            clearTimeout(timer);
-            resolve({});
-            return;
-          }
-          await sleep(100);
-        }
-      };
-      void poll();
-    }
-  });
-  ready.catch(() => undefined);
-  void readyResolve;
-  return {
-    name,
-    child,
-    ready,
-    async stop(graceMs = 5000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        return;
-      }
-      const t = setTimeout(() => {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }, graceMs);
-      await exited;
-      clearTimeout(t);
-    },
-  };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -120,7 +56,6 @@ async function httpOk(url) {
 async function startBenchScript(root, name, script, core, log) {
   const p = startProcess(name, process.execPath, [join(root, 'tools/bench', script)], {
     core,
-    readyLine: true,
     log,
   });
   const { url } = await p.ready;
@@ -166,7 +101,6 @@ export async function startSecurityCenter(root, dir, secrets, log) {
     [join(root, 'apps/security-center/dist/main.js')],
     {
       core: SERVER_CORE,
-      readyLine: true,
       log,
       env: {
         PORT: String(port),
@@ -193,7 +127,6 @@ export async function startProxy(root, dir, { scUrl, originUrl, secrets, env = {
     [...nodeArgs, join(root, 'apps/ksn-proxy/dist/main.js')],
     {
       core: SERVER_CORE,
-      readyLine: true,
       log,
       env: {
         PORT: String(port),
