@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 const n0 = (x) => (x === undefined || Number.isNaN(x) ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const ms = (x) => (x === undefined ? 'n/a' : `${x.toFixed(2)} ms`);
+/** `p50 / p99 (achieved rate)` of an open-loop run at a share of the server's own max; `—` where none ran. */
+const atLoad = (x) => (x === undefined ? '—' : `${ms(x.p50)} / ${ms(x.p99)} (${n0(x.rps)}/s)`);
 const pct = (x, d = 1) => (x === undefined ? 'n/a' : `${(100 * x).toFixed(d)} %`);
 // Scraping cannot make the proxy faster: a negative cost is the runs' noise, shown as such.
 const costText = (x) =>
@@ -85,6 +87,11 @@ export function renderReport(r) {
       `${n0(w.w3.batch.rps)} batches/s = **${n0(w.w3.hashesPerSecond)} hashes/s** (p99 ${ms(w.w3.batch.p99)}, errors ${w.w3.batch.errors}); nginx single lookups: ${n0(nginxMax)}/s; Varnish: ${n0(w.w1?.varnish?.max.rps)}/s.`,
       '',
     );
+    if (w.w3.at50)
+      L.push(
+        `p50 / p99 at 50 % of that rate: ${atLoad(w.w3.at50)} batches; at 80 %: ${atLoad(w.w3.at80)} batches.`,
+        '',
+      );
     const r3 = ratio(w.w3.hashesPerSecond, nginxMax);
     targets.push([
       'batch-100 hashes/s ≥ 15× nginx single lookups/s',
@@ -96,18 +103,18 @@ export function renderReport(r) {
     L.push(
       '## 4. Cold misses, 20 ms upstream',
       '',
-      '| server | connections | misses/s | p50 | p99 | errors | origin requests (keys) |',
-      '|---|---:|---:|---:|---:|---:|---:|',
+      '| server | connections | misses/s | p50 | p99 | p50 / p99 at 50 % | p50 / p99 at 80 % | errors | origin requests (keys) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const [name, byC] of Object.entries(w.w4)) {
       for (const [c, x] of Object.entries(byC))
         L.push(
-          `| ${name} | ${c} | ${n0(x.rps)} | ${ms(x.p50)} | ${ms(x.p99)} | ${x.errors} | ${n0(x.originRequests)} (${n0(x.originKeys)}) |`,
+          `| ${name} | ${c} | ${n0(x.rps)} | ${ms(x.p50)} | ${ms(x.p99)} | ${atLoad(x.at50)} | ${atLoad(x.at80)} | ${x.errors} | ${n0(x.originRequests)} (${n0(x.originKeys)}) |`,
         );
     }
     L.push(
       '',
-      'ksn-proxy packs concurrent misses into batched upstream requests (fewer origin requests than keys); nginx and Varnish make one origin request per miss.',
+      'The closed-loop maximum at each connection count, then, at 512 connections, open-loop runs at 50 % and 80 % of each server’s own maximum (fresh keys every run). ksn-proxy packs concurrent misses into batched upstream requests (fewer origin requests than keys); nginx and Varnish make one origin request per miss.',
       '',
     );
     const r4 = ratio(w.w4['ksn-proxy']?.[512]?.rps, w.w4.nginx?.[512]?.rps);
@@ -153,12 +160,12 @@ export function renderReport(r) {
     L.push(
       '## 2. Zipf, live (ksn-proxy with TinyLFU admission, 20 ms upstream)',
       '',
-      '| α | keys | cache | hit ratio | req/s | upstream req/s (keys/s) | p99 |',
-      '|---:|---:|---:|---:|---:|---:|---:|',
+      '| α | keys | cache | hit ratio | req/s | upstream req/s (keys/s) | p99 | p50 / p99 at 50 % | p50 / p99 at 80 % |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const x of w.w2)
       L.push(
-        `| ${x.alpha} | ${n0(x.keys)} | ${n0(x.capacity)} | ${pct(x.hitRatio)} | ${n0(x.rps)} | ${n0(x.upstreamRequestsPerSecond)} (${n0(x.upstreamKeysPerSecond)}) | ${ms(x.p99)} |`,
+        `| ${x.alpha} | ${n0(x.keys)} | ${n0(x.capacity)} | ${pct(x.hitRatio)} | ${n0(x.rps)} | ${n0(x.upstreamRequestsPerSecond)} (${n0(x.upstreamKeysPerSecond)}) | ${ms(x.p99)} | ${atLoad(x.at50)} | ${atLoad(x.at80)} |`,
       );
     L.push(
       '',

@@ -133,6 +133,20 @@ function wrk(url, { conns = 64, seconds = D, rate, env = {} } = {}) {
 }
 
 /** The median of closed-loop runs by req/s, with every run's req/s (ascending) as `rounds`. */
+/**
+ * Open-loop runs at 50 % and 80 % of a server's own closed-loop maximum: p50/p99 under a
+ * steady load, the second half of every throughput workload. `env` may be a function
+ * (fresh keys for each run).
+ */
+async function loadPoints(url, max, { conns, env }) {
+  const at = (share) =>
+    wrk(url, { conns, rate: max.rps * share, env: typeof env === 'function' ? env() : env });
+  return { at50: await at(0.5), at80: await at(0.8) };
+}
+
+const points = ({ at50, at80 }) =>
+  `50 %: p50 ${at50.p50} ms p99 ${at50.p99} ms (${at50.rps.toFixed(0)}/s); 80 %: p50 ${at80.p50} ms p99 ${at80.p99} ms (${at80.rps.toFixed(0)}/s)`;
+
 function medianRun(runs) {
   const sorted = [...runs].sort((a, b) => a.rps - b.rps);
   return { ...sorted[Math.floor(sorted.length / 2)], rounds: sorted.map((x) => Math.round(x.rps)) };
@@ -259,14 +273,8 @@ async function main() {
         }
         for (const t of w1Targets) {
           const max = medianRun(maxima[t.name]);
-          const at50 = await wrk(t.url, {
+          const { at50, at80 } = await loadPoints(t.url, max, {
             conns: 64,
-            rate: max.rps * 0.5,
-            env: { ...t.env, BENCH_MODE: 'cycle', BENCH_KEYS: '1000' },
-          });
-          const at80 = await wrk(t.url, {
-            conns: 64,
-            rate: max.rps * 0.8,
             env: { ...t.env, BENCH_MODE: 'cycle', BENCH_KEYS: '1000' },
           });
           w1[t.name] = { max, at50, at80 };
@@ -343,9 +351,11 @@ async function main() {
           conns: 32,
           env: { ...p.env, BENCH_MODE: 'batch', BENCH_BATCH: '100', BENCH_KEYS: '1000' },
         });
-        results.workloads.w3 = { batch, hashesPerSecond: batch.rps * 100 };
+        const batchEnv = { ...p.env, BENCH_MODE: 'batch', BENCH_BATCH: '100', BENCH_KEYS: '1000' };
+        const batchPoints = await loadPoints(p.url, batch, { conns: 32, env: batchEnv });
+        results.workloads.w3 = { batch, hashesPerSecond: batch.rps * 100, ...batchPoints };
         log(
-          `  ${batch.rps.toFixed(0)} batches/s = ${(batch.rps * 100).toFixed(0)} hashes/s (errors ${batch.errors})`,
+          `  ${batch.rps.toFixed(0)} batches/s = ${(batch.rps * 100).toFixed(0)} hashes/s (errors ${batch.errors}); ${points(batchPoints)}`,
         );
       }
 
@@ -367,6 +377,15 @@ async function main() {
               `  ${t.name} c=${conns}: ${r.rps.toFixed(0)} misses/s, p99 ${r.p99} ms, errors ${r.errors}; origin saw ${o.keys} keys in ${o.requests} requests`,
             );
           }
+          // Latency under load at the target's connection count: fresh keys for every run.
+          Object.assign(
+            w4[t.name][512],
+            await loadPoints(t.url, w4[t.name][512], {
+              conns: 512,
+              env: () => ({ ...t.env, BENCH_MODE: 'unique', BENCH_BASE: String(fresh()) }),
+            }),
+          );
+          log(`  ${t.name} c=512 ${points(w4[t.name][512])}`);
         }
         await origin.mode({ latencyMs: 0 });
         results.workloads.w4 = w4;
@@ -449,6 +468,11 @@ async function main() {
           await origin.reset();
           const r = await wrk(proxy.url, { conns: 256, env: { ...env, BENCH_SEED: '2' } });
           const o = await origin.stats();
+          let seed = 2;
+          const zipfPoints = await loadPoints(proxy.url, r, {
+            conns: 256,
+            env: () => ({ ...env, BENCH_SEED: String(++seed) }),
+          });
           const row = {
             alpha,
             keys,
@@ -457,10 +481,11 @@ async function main() {
             hitRatio: 1 - o.keys / r.requests,
             upstreamRequestsPerSecond: o.requests / r.seconds,
             upstreamKeysPerSecond: o.keys / r.seconds,
+            ...zipfPoints,
           };
           w2.push(row);
           log(
-            `  α ${alpha}: hit ratio ${(100 * row.hitRatio).toFixed(1)} %, ${r.rps.toFixed(0)} req/s, upstream ${row.upstreamRequestsPerSecond.toFixed(0)} req/s (${row.upstreamKeysPerSecond.toFixed(0)} keys/s), p99 ${r.p99} ms`,
+            `  α ${alpha}: hit ratio ${(100 * row.hitRatio).toFixed(1)} %, ${r.rps.toFixed(0)} req/s, upstream ${row.upstreamRequestsPerSecond.toFixed(0)} req/s (${row.upstreamKeysPerSecond.toFixed(0)} keys/s), p99 ${r.p99} ms; ${points(zipfPoints)}`,
           );
         }
         await origin.mode({ latencyMs: 0 });
