@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { renderReport } from './report.mjs';
 import {
   CLIENT_CORE,
+  SERVER_CORE,
   freePort,
   machine,
   post,
@@ -22,6 +23,7 @@ import {
   startOrigin,
   startProxy,
   startSecurityCenter,
+  pinTo,
   startVarnish,
 } from './servers.mjs';
 import { simulate } from './sim.mjs';
@@ -494,6 +496,8 @@ async function main() {
 
       if (want('sc')) {
         log('Security Center: GET /api/v1/dashboard with a session cookie');
+        // Measured like the other servers: alone on the server core.
+        pinTo(sc.child.pid, SERVER_CORE);
         const login = await post(`${sc.url}/api/v1/auth/login`, {
           username: 'admin',
           password: secrets.adminPassword,
