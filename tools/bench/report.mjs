@@ -216,7 +216,7 @@ export function renderReport(r) {
   if (w.sc) {
     L.push('## Security Center API under load (`GET /api/v1/dashboard` with a session cookie)', '');
     L.push(
-      `Max ${n0(w.sc.max.rps)} req/s (p99 ${ms(w.sc.max.p99)}, errors ${w.sc.max.errors}); at 50 % of that: p50 ${ms(w.sc.at50.p50)}, p99 ${ms(w.sc.at50.p99)}.`,
+      `Max ${n0(w.sc.max.rps)} req/s (p99 ${ms(w.sc.max.p99)}, errors ${w.sc.max.errors}); p50 / p99 at 50 % of that: ${atLoad(w.sc.at50)}; at 80 %: ${atLoad(w.sc.at80)}.`,
       '',
     );
     if (w.snapshotCompile)

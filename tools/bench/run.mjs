@@ -507,15 +507,12 @@ async function main() {
           conns: 16,
           env: { BENCH_MODE: 'fixed', BENCH_PREFIX: '/api/v1/dashboard', BENCH_COOKIE: cookie },
         });
-        const at50 = await wrk(sc.url, {
+        const scPoints = await loadPoints(sc.url, max, {
           conns: 16,
-          rate: max.rps * 0.5,
           env: { BENCH_MODE: 'fixed', BENCH_PREFIX: '/api/v1/dashboard', BENCH_COOKIE: cookie },
         });
-        results.workloads.sc = { max, at50 };
-        log(
-          `  ${max.rps.toFixed(0)} req/s (errors ${max.errors}), p99 ${max.p99} ms; at 50 %: p50 ${at50.p50} ms, p99 ${at50.p99} ms`,
-        );
+        results.workloads.sc = { max, ...scPoints };
+        log(`  ${max.rps.toFixed(0)} req/s (errors ${max.errors}), p99 ${max.p99} ms; ${points(scPoints)}`);
         for (const ext of ['mjs', 'js']) {
           const f = join(ROOT, `tools/bench/snapshot-compile.${ext}`);
           if (!existsSync(f)) continue;
