@@ -281,7 +281,7 @@ async function main() {
           });
           w1[t.name] = { max, at50, at80 };
           log(
-            `  ${t.name}: ${max.rps.toFixed(0)} req/s (rounds ${max.rounds.join(', ')}; errors ${max.errors}); 50 %: p50 ${at50.p50} ms p99 ${at50.p99} ms; 80 %: p50 ${at80.p50} ms p99 ${at80.p99} ms`,
+            `  ${t.name}: ${max.rps.toFixed(0)} req/s (rounds ${max.rounds.join(', ')}; errors ${max.errors}); ${points({ at50, at80 })}`,
           );
         }
         await floor.stop();

@@ -9,7 +9,7 @@ import type { ProxyMetrics } from './metrics';
 import type { DeliveryResult, TelemetrySpool } from './spool';
 import type { TelemetryForwarder } from './telemetry-forwarder';
 import type { TrafficLog } from './traffic';
-import type { Upstream } from './upstream';
+import { SMALL_ANSWER_MAX_BYTES, type Upstream } from './upstream';
 
 const validTelemetry = compile(TelemetryRequest);
 
@@ -112,7 +112,7 @@ export function spoolDelivery(
         bodyTimeout: opts.timeoutMs,
       });
       // The upstream's acknowledgement is small; a larger one is a failure (retried later).
-      const text = await readCapped(res.body, 64 * 1024);
+      const text = await readCapped(res.body, SMALL_ANSWER_MAX_BYTES);
       if (res.statusCode >= 500 || res.statusCode === 429) return 'retry';
       const items = (JSON.parse(body.toString('utf8')) as { records: unknown[] }).records.length;
       deps.traffic.record('telemetry', items, body.length, Buffer.byteLength(text));

@@ -5,6 +5,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { replaceFile } from './durable-file';
+import { SMALL_ANSWER_MAX_BYTES } from './upstream';
 
 const validToken = compile(TokenResponse);
 /** First retry after a failed renewal; doubles up to RETRY_MAX_MS. */
@@ -72,7 +73,7 @@ export class UpstreamCredential {
         headersTimeout: this.opts.timeoutMs,
         bodyTimeout: this.opts.timeoutMs,
       });
-      const text = await readCapped(res.body, 64 * 1024);
+      const text = await readCapped(res.body, SMALL_ANSWER_MAX_BYTES);
       if (res.statusCode !== 200)
         throw new Error(`the upstream answered ${res.statusCode}: ${text.slice(0, 200)}`);
       const parsed = validToken.validate(JSON.parse(text));

@@ -46,17 +46,18 @@ interface Waiter {
   reject(e: Error): void;
 }
 
-/** Statuses worth another try: the upstream (or something before it) was briefly unable. */
 /**
- * Bounds on what the proxy reads from the upstream: an answer may carry up to 8 KiB per
- * key asked (a URL key of 4,096 characters, category, vendor and certificate) plus
- * 64 KiB; a change-feed page up to 16 MiB. Past them the answer is an upstream error
- * (502), not memory spent on a broken or hostile upstream.
+ * Bounds on what the proxy reads from the upstream: a lookup answer may carry up to 8 KiB
+ * per key asked (a URL key of 4,096 characters, category, vendor and certificate) plus
+ * `SMALL_ANSWER_MAX_BYTES`, which also bounds the answers that carry no list (telemetry
+ * acknowledgements, a renewed token); a change-feed page up to 16 MiB. Past them the
+ * answer is an upstream error (502), not memory spent on a broken or hostile upstream.
  */
-const ANSWER_BASE_BYTES = 64 * 1024;
+export const SMALL_ANSWER_MAX_BYTES = 64 * 1024;
 const ANSWER_BYTES_PER_KEY = 8 * 1024;
 const FEED_PAGE_MAX_BYTES = 16 * 1024 * 1024;
 
+/** Statuses worth another try: the upstream (or something before it) was briefly unable. */
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
@@ -234,7 +235,7 @@ export class Upstream {
       body,
       signal: AbortSignal.timeout(this.opts.timeoutMs),
     });
-    const text = await readCapped(res.body, ANSWER_BASE_BYTES + items * ANSWER_BYTES_PER_KEY);
+    const text = await readCapped(res.body, SMALL_ANSWER_MAX_BYTES + items * ANSWER_BYTES_PER_KEY);
     const sent = Buffer.byteLength(body);
     const received = Buffer.byteLength(text);
     this.metrics.upstreamBytes.inc({ direction: 'sent' }, sent);
