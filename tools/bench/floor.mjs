@@ -6,7 +6,10 @@
 //   node tools/bench/floor.mjs            (prints {"event":"ready","url":…})
 // FLOOR_WORK_US=n adds n µs of busy CPU work before each answer: what node:http and the
 // kernel cost per request when the server itself is slower (tools/bench/analysis.md).
+// Answers are ended as ksn-proxy ends them: together at the end of each turn of the event
+// loop (service-kit `endSoon`); FLOOR_END=now ends each at once, node:http's default.
 import { createServer } from 'node:http';
+import { endSoon } from '../../libs/service-kit/dist/index.js';
 
 const body = JSON.stringify({
   key: `sha256:${'0123abcd'.repeat(8)}`,
@@ -16,6 +19,7 @@ const body = JSON.stringify({
   ttl: 86399,
   category: 'Golden Image/Operating Systems & Utilities/OS Components',
 });
+const endNow = process.env.FLOOR_END === 'now';
 const workNs = BigInt(Math.round(Number(process.env.FLOOR_WORK_US ?? 0) * 1000));
 const server = createServer({ keepAliveTimeout: 5_000 }, (_req, res) => {
   if (workNs > 0n) {
@@ -30,7 +34,8 @@ const server = createServer({ keepAliveTimeout: 5_000 }, (_req, res) => {
     'cache-control',
     'no-store',
   ]);
-  res.end(body);
+  if (endNow) res.end(body);
+  else endSoon(res, body);
 });
 server.listen(0, '127.0.0.1', () => {
   console.log(JSON.stringify({ event: 'ready', url: `http://127.0.0.1:${server.address().port}` }));

@@ -34,7 +34,60 @@ export function sendJson(
   ];
   if (headers !== undefined) for (const name in headers) head.push(name, headers[name]!);
   res.writeHead(status, head);
-  res.end(payload);
+  endSoon(res, payload);
+}
+
+/** Most answers one flush holds, and the longest (ms) the first of them waits for the rest (see `endSoon`). */
+export const END_BATCH_MAX = 128;
+export const END_BATCH_HOLD_MS = 1;
+
+let endBatch: ServerResponse[] = [];
+let endPayloads: string[] = [];
+let endBatchStarted = 0;
+let endFlushScheduled = false;
+
+/**
+ * Ends `res` with `payload` at the end of this turn of the event loop (a setImmediate, which
+ * runs once every connection that was readable in this turn has been read and answered),
+ * together with every other answer ended in the same turn, instead of writing it at once in
+ * the middle of reading the next requests. Written one by one, each answer finds a client on
+ * the same host (a load generator, a branch proxy, an agent on a terminal server) asleep and
+ * pays for waking it on another core, expensive in a virtual machine; written together, the
+ * first wakes it and the rest arrive while it runs, and its next requests come back together.
+ * Netty's FlushConsolidationHandler does the same. Measured on one core over loopback: +55 to
+ * +65 % cache hits per second (tools/bench/analysis.md). An answer waits at most until
+ * END_BATCH_MAX answers are queued or END_BATCH_HOLD_MS has passed since the first of them was.
+ */
+export function endSoon(res: ServerResponse, payload: string): void {
+  const now = performance.now();
+  if (endBatch.length === 0) endBatchStarted = now;
+  endBatch.push(res);
+  endPayloads.push(payload);
+  if (endBatch.length >= END_BATCH_MAX || now - endBatchStarted >= END_BATCH_HOLD_MS) flushEnds();
+  else if (!endFlushScheduled) {
+    endFlushScheduled = true;
+    setImmediate(onEndTurn);
+  }
+}
+
+function onEndTurn(): void {
+  endFlushScheduled = false;
+  flushEnds();
+}
+
+function flushEnds(): void {
+  const batch = endBatch;
+  const payloads = endPayloads;
+  endBatch = [];
+  endPayloads = [];
+  for (let i = 0; i < batch.length; i++) {
+    // One answer that cannot be written must not strand the others on their connections.
+    try {
+      batch[i]!.end(payloads[i]);
+    } catch {
+      batch[i]!.destroy();
+    }
+  }
 }
 
 export function sendError(res: ServerResponse, err: HttpError): void {
