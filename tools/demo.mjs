@@ -422,6 +422,20 @@ async function main() {
   }
   log(`${devices.length} devices enrolled (${targets.map((t) => t.name).join(', ')})`);
 
+  // The proxy learns new groups from its next policy snapshot (a long-poll, normally within
+  // 2 s); until then it refuses their devices (403 forbidden). Wait for it, so that every
+  // answer below is the one the group's policy gives.
+  const deadline = Date.now() + 30_000;
+  for (const device of devices) {
+    while ((await call('GET', `${info.proxyUrl}/v1/policy`, { token: device.token })).status !== 200) {
+      if (Date.now() > deadline) {
+        log(`the proxy has not received the policy of ${device.group} yet; going on`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   const objects = corpus(5000);
   const pick = zipf(objects.length, 1.1);
   const stats = newStats();
@@ -432,6 +446,8 @@ async function main() {
 
   let inFlight = 0;
   let tick = 0;
+  // Telemetry goes round the devices in turn, so every group's policy on sending is exercised.
+  let telemetryTurn = 0;
   const perTick = RATE / 10;
   let carry = 0;
   traffic = setInterval(() => {
@@ -440,13 +456,19 @@ async function main() {
     const n = Math.floor(carry);
     carry -= n;
     for (let i = 0; i < n && inFlight < 200; i++) {
-      const device = devices[Math.floor(Math.random() * devices.length)];
       inFlight++;
       // One request in ten carries telemetry.
+      const sender = Math.random() < 0.1 ? devices[telemetryTurn++ % devices.length] : undefined;
       const work =
-        Math.random() < 0.1 && !device.noTelemetry
-          ? telemetryOnce(info.proxyUrl, device, stats)
-          : lookupOnce(info.proxyUrl, device, pick, objects, stats);
+        sender !== undefined && !sender.noTelemetry
+          ? telemetryOnce(info.proxyUrl, sender, stats)
+          : lookupOnce(
+              info.proxyUrl,
+              devices[Math.floor(Math.random() * devices.length)],
+              pick,
+              objects,
+              stats,
+            );
       void work
         .catch((e) => {
           stats.errors++;
