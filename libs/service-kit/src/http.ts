@@ -55,7 +55,7 @@ let endFlushScheduled = false;
  * pays for waking it on another core, expensive in a virtual machine; written together, the
  * first wakes it and the rest arrive while it runs, and its next requests come back together.
  * Netty's FlushConsolidationHandler does the same. Measured on one core over loopback: +55 to
- * +65 % cache hits per second (tools/bench/analysis.md). An answer waits at most until
+ * +67 % cache hits per second (tools/bench/analysis.md). An answer waits at most until
  * END_BATCH_MAX answers are queued or END_BATCH_HOLD_MS has passed since the first of them was.
  */
 export function endSoon(res: ServerResponse, payload: string): void {
