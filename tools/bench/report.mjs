@@ -50,7 +50,7 @@ export function renderReport(r) {
     );
     for (const [name, x] of Object.entries(w.w1)) {
       L.push(
-        `| ${name} | ${n0(x.max.rps)}${x.max.rounds ? ` (${x.max.rounds.map(n0).join(', ')})` : ''} | ${ms(x.at50.p50)} / ${ms(x.at50.p99)} (${n0(x.at50.rps)} req/s) | ${ms(x.at80.p99)} (${n0(x.at80.rps)} req/s) | ${x.max.errors} |`,
+        `| ${name} | ${n0(x.max.rps)}${x.max.rounds ? ` (${x.max.rounds.map(n0).join(', ')})` : ''} | ${atLoad(x.at50)} | ${ms(x.at80.p99)} (${n0(x.at80.rps)}/s) | ${x.max.errors} |`,
       );
     }
     L.push('');
@@ -65,7 +65,7 @@ export function renderReport(r) {
         '',
       ]);
       targets.push([
-        'bare node:http vs nginx (no target: the platform’s own gap)',
+        'bare node:http vs nginx (no target: the platform on its own)',
         rx(ratio(floorMax, nginxMax)),
         '',
       ]);

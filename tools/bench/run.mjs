@@ -134,7 +134,6 @@ function wrk(url, { conns = 64, seconds = D, rate, env = {} } = {}) {
   });
 }
 
-/** The median of closed-loop runs by req/s, with every run's req/s (ascending) as `rounds`. */
 /**
  * Open-loop runs at 50 % and 80 % of a server's own closed-loop maximum: p50/p99 under a
  * steady load, the second half of every throughput workload. `env` may be a function
@@ -146,9 +145,13 @@ async function loadPoints(url, max, { conns, env }) {
   return { at50: await at(0.5), at80: await at(0.8) };
 }
 
+/** Workload 1's requests (1,000 warm keys in turn) with a target's own env (token, suffix). */
+const hitsEnv = (t) => ({ ...t.env, BENCH_MODE: 'cycle', BENCH_KEYS: '1000' });
+
 const points = ({ at50, at80 }) =>
   `50 %: p50 ${at50.p50} ms p99 ${at50.p99} ms (${at50.rps.toFixed(0)}/s); 80 %: p50 ${at80.p50} ms p99 ${at80.p99} ms (${at80.rps.toFixed(0)}/s)`;
 
+/** The median of closed-loop runs by req/s, with every run's req/s (ascending) as `rounds`. */
 function medianRun(runs) {
   const sorted = [...runs].sort((a, b) => a.rps - b.rps);
   return { ...sorted[Math.floor(sorted.length / 2)], rounds: sorted.map((x) => Math.round(x.rps)) };
@@ -261,7 +264,7 @@ async function main() {
           await wrk(t.url, {
             conns: 16,
             seconds: 2,
-            env: { ...t.env, BENCH_MODE: 'cycle', BENCH_KEYS: '1000' },
+            env: hitsEnv(t),
           });
         for (let round = 0; round < rounds; round++) {
           for (const t of w1Targets)
@@ -269,7 +272,7 @@ async function main() {
               await wrk(t.url, {
                 conns: 64,
                 seconds: QUICK ? D : 10,
-                env: { ...t.env, BENCH_MODE: 'cycle', BENCH_KEYS: '1000' },
+                env: hitsEnv(t),
               }),
             );
         }
@@ -277,7 +280,7 @@ async function main() {
           const max = medianRun(maxima[t.name]);
           const { at50, at80 } = await loadPoints(t.url, max, {
             conns: 64,
-            env: { ...t.env, BENCH_MODE: 'cycle', BENCH_KEYS: '1000' },
+            env: hitsEnv(t),
           });
           w1[t.name] = { max, at50, at80 };
           log(
@@ -311,7 +314,7 @@ async function main() {
         }, 1000);
         const plainRuns = [];
         const scrapedRuns = [];
-        const hits = { ...p.env, BENCH_MODE: 'cycle', BENCH_KEYS: '1000' };
+        const hits = hitsEnv(p);
         for (let round = 0; round < (QUICK ? 1 : 3); round++) {
           scraping = false;
           plainRuns.push(await wrk(p.url, { conns: 64, seconds: QUICK ? D : 10, env: hits }));
@@ -347,13 +350,10 @@ async function main() {
         await wrk(p.url, {
           conns: 16,
           seconds: 2,
-          env: { ...p.env, BENCH_MODE: 'cycle', BENCH_KEYS: '1000' },
-        });
-        const batch = await wrk(p.url, {
-          conns: 32,
-          env: { ...p.env, BENCH_MODE: 'batch', BENCH_BATCH: '100', BENCH_KEYS: '1000' },
+          env: hitsEnv(p),
         });
         const batchEnv = { ...p.env, BENCH_MODE: 'batch', BENCH_BATCH: '100', BENCH_KEYS: '1000' };
+        const batch = await wrk(p.url, { conns: 32, env: batchEnv });
         const batchPoints = await loadPoints(p.url, batch, { conns: 32, env: batchEnv });
         results.workloads.w3 = { batch, hashesPerSecond: batch.rps * 100, ...batchPoints };
         log(
@@ -503,14 +503,9 @@ async function main() {
           password: secrets.adminPassword,
         });
         const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
-        const max = await wrk(sc.url, {
-          conns: 16,
-          env: { BENCH_MODE: 'fixed', BENCH_PREFIX: '/api/v1/dashboard', BENCH_COOKIE: cookie },
-        });
-        const scPoints = await loadPoints(sc.url, max, {
-          conns: 16,
-          env: { BENCH_MODE: 'fixed', BENCH_PREFIX: '/api/v1/dashboard', BENCH_COOKIE: cookie },
-        });
+        const dashboard = { BENCH_MODE: 'fixed', BENCH_PREFIX: '/api/v1/dashboard', BENCH_COOKIE: cookie };
+        const max = await wrk(sc.url, { conns: 16, env: dashboard });
+        const scPoints = await loadPoints(sc.url, max, { conns: 16, env: dashboard });
         results.workloads.sc = { max, ...scPoints };
         log(`  ${max.rps.toFixed(0)} req/s (errors ${max.errors}), p99 ${max.p99} ms; ${points(scPoints)}`);
         for (const ext of ['mjs', 'js']) {
@@ -518,7 +513,7 @@ async function main() {
           if (!existsSync(f)) continue;
           log('Snapshot compile benchmark (tools/bench/snapshot-compile)');
           try {
-            const out = execFileSync(process.execPath, [f, ...(QUICK ? ['--quick'] : [])], {
+            const out = execFileSync(process.execPath, [f], {
               cwd: ROOT,
               encoding: 'utf8',
               timeout: 600_000,

@@ -10,9 +10,17 @@ import { performance } from 'node:perf_hooks';
 const require = createRequire(import.meta.url);
 const { compileSnapshot, DEFAULT_SETTINGS } = require('../../libs/policy-engine/dist/index.js');
 
-const [GROUPS, DEVICES, RULES, OVERRIDES] = [2000, 100_000, 10_000, 10_000].map((d, i) =>
-  Number(process.argv[2 + i] ?? d),
-);
+const NAMES = ['groups', 'devices', 'rules', 'overrides'];
+const [GROUPS, DEVICES, RULES, OVERRIDES] = [2000, 100_000, 10_000, 10_000].map((d, i) => {
+  const given = process.argv[2 + i];
+  if (given === undefined) return d;
+  const n = Number(given);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`snapshot-compile: ${NAMES[i]} must be a positive integer, got ${JSON.stringify(given)}`);
+    process.exit(2);
+  }
+  return n;
+});
 const GOAL_MS = 1000;
 const TOKEN_TTL_MS = 86_400_000;
 
