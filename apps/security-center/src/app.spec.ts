@@ -196,6 +196,34 @@ describeEachEngine('security-center API', (db) => {
     });
   });
 
+  describe('query parameters', () => {
+    it('refuses a parameter given more than once with 400 naming it, after the access check', async () => {
+      const { agent } = await loginAs(app);
+      for (const path of [
+        '/api/v1/devices?groupId=1.5&groupId=1e9',
+        '/api/v1/devices?limit=1&limit=2',
+        '/api/v1/audit?actor=a&actor=b',
+      ]) {
+        const res = await agent.get(path).expect(400);
+        const field = /\?(\w+)=/.exec(path)?.[1];
+        expect(res.body).toEqual({
+          error: 'invalid_request',
+          message: `${field} must be given once, as a single value`,
+          field,
+        });
+      }
+      await http
+        .get(`/api/v1/proxy/snapshot?wait=0&wait=1`)
+        .set(proxyAuth)
+        .expect(400)
+        .expect((r) => expect(r.body).toMatchObject({ error: 'invalid_request', field: 'wait' }));
+      // The guard answers first: an anonymous caller learns nothing about the parameters.
+      await http.get('/api/v1/devices?groupId=a&groupId=b').expect(401);
+      // Once is fine, and an empty value is absent.
+      await agent.get('/api/v1/devices?groupId=&limit=5').expect(200);
+    });
+  });
+
   describe('health', () => {
     it('answers healthz, readyz and metrics without login', async () => {
       await http.get('/healthz').expect(200);

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { AppModule } from './app.module';
 import { BootstrapService } from './bootstrap.service';
 import type { Config } from './config';
+import { QueryValuePipe } from './common/query-value.pipe';
 import { Metrics } from './health/metrics';
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -39,6 +40,7 @@ export async function createApp(
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.enableShutdownHooks();
+  app.useGlobalPipes(new QueryValuePipe());
 
   const metrics = app.get(Metrics);
   app.use((req: Request, res: Response, next: NextFunction) => {
