@@ -1,5 +1,6 @@
 import { httpUrl, int, oneOf, parseEnv, port, str, type EnvOf, type EnvVar } from '@ksn/service-kit';
 import { ADMISSION_POLICIES } from './admission';
+import { DEFAULT_SNAPSHOT_MAX_BYTES } from './policy-store';
 
 /** An http(s) URL, or `off` / empty for none (private mode: nothing leaves the network). */
 function upstreamUrl(o: { description: string; default: string }): EnvVar<string> {
@@ -104,6 +105,12 @@ export const CONFIG_SPEC = {
   SECURITY_CENTER_URL: httpUrl({
     description: 'Security Center the snapshot and heartbeats go to',
     default: 'http://127.0.0.1:8080',
+  }),
+  SNAPSHOT_MAX_BYTES: int({
+    description:
+      'Largest policy snapshot read from Security Center (2,000 groups and 100,000 devices are about 3 MB); a larger one is refused and the last good snapshot stays in force',
+    default: DEFAULT_SNAPSHOT_MAX_BYTES,
+    min: 64 * 1024,
   }),
   PROXY_API_KEY: str({
     description: "This proxy's API key, created in the console",

@@ -1,6 +1,6 @@
 import { compile, Snapshot, type OverrideAction, type PolicySettings } from '@ksn/contracts';
 import { importPublicKey } from '@ksn/device-auth';
-import type { Logger } from '@ksn/service-kit';
+import { BodyTooLargeError, readCapped, type Logger } from '@ksn/service-kit';
 import { createHash, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -49,8 +49,13 @@ export interface PolicyStoreOptions {
   dataDir: string;
   /** Long-poll wait in seconds. */
   waitSeconds?: number;
+  /** Largest snapshot read (SNAPSHOT_MAX_BYTES): past it the pull fails and the last good snapshot stays. */
+  maxSnapshotBytes?: number;
   log: Logger;
 }
+
+/** The default bound of a snapshot: 2,000 groups, 100,000 devices and 20,000 rules and overrides are 3 MB. */
+export const DEFAULT_SNAPSHOT_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * Keeps the proxy's policy: pulled from security-center with ETag and
@@ -124,7 +129,19 @@ export class PolicyStore {
       headersTimeout: (waitSeconds + 15) * 1000,
       bodyTimeout: 30_000,
     });
-    const body = await res.body.text();
+    // The control plane is trusted, but its answer is still read within a bound: a runaway
+    // snapshot (or a wrong URL streaming without end) must not exhaust the proxy's memory.
+    const limit = this.opts.maxSnapshotBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES;
+    let body: string;
+    try {
+      body = await readCapped(res.body, limit);
+    } catch (e) {
+      if (e instanceof BodyTooLargeError)
+        throw new Error(
+          `security-center answered ${res.statusCode} with more than ${limit} bytes (SNAPSHOT_MAX_BYTES)`,
+        );
+      throw e;
+    }
     if (res.statusCode === 304) {
       this.lastContact = Date.now();
       return false;

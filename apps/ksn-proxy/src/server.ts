@@ -70,6 +70,7 @@ export async function startProxy(
     securityCenterUrl: config.SECURITY_CENTER_URL,
     apiKey: config.PROXY_API_KEY,
     dataDir: config.DATA_DIR,
+    maxSnapshotBytes: config.SNAPSHOT_MAX_BYTES,
     log,
   });
   const counters = zeroCounters();

@@ -180,6 +180,13 @@ describe('ksn-proxy telemetry', () => {
     expect((await refresh({ nope: 1 })).status).toBe(400);
     rig.sc.down = true;
     expect((await refresh({ token: rig.token })).status).toBe(503);
+    // A token answer without end: refused at 64 KiB, not buffered.
+    rig.sc.down = false;
+    const hungUp = rig.sc.streamEndlessly('/api/v1/proxy/token-refresh');
+    const endless = await refresh({ token: rig.token });
+    expect(endless.status).toBe(502);
+    expect(await endless.json()).toMatchObject({ error: 'upstream_error' });
+    await hungUp;
   });
 });
 

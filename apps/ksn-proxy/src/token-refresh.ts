@@ -1,7 +1,8 @@
 import { compile, TokenRefreshRequest, TokenResponse } from '@ksn/contracts';
-import { HttpError, readJson, sendJson } from '@ksn/service-kit';
+import { BodyTooLargeError, HttpError, readCapped, readJson, sendJson } from '@ksn/service-kit';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
+import { SMALL_ANSWER_MAX_BYTES } from './upstream';
 
 const validRequest = compile(TokenRefreshRequest);
 const validResponse = compile(TokenResponse);
@@ -48,8 +49,11 @@ export async function handleTokenRefresh(
       bodyTimeout: 10_000,
     });
     status = up.statusCode;
-    text = await up.body.text();
-  } catch {
+    // A token answer is small: a larger one is refused, not buffered.
+    text = await readCapped(up.body, SMALL_ANSWER_MAX_BYTES);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError)
+      throw new HttpError('upstream_error', `security-center answered more than ${e.limit} bytes`);
     throw new HttpError('unavailable', 'security-center is unreachable; retry later', undefined, {
       'retry-after': '30',
     });

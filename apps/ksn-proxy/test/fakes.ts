@@ -9,9 +9,20 @@ import {
   verifyDeviceToken,
 } from '@ksn/device-auth';
 import { listen, serverUrl } from '@ksn/service-kit';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export const PROXY_KEY = 'kp_proxy-spec-key-0123456789abcdef';
+
+/** Answers 200 with `head` and then `chunk` after `chunk`, as fast as the peer reads, until it hangs up. */
+export function streamForever(res: ServerResponse, head: string, chunk: Buffer): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write(head);
+  const pump = (): void => {
+    while (!res.destroyed && res.write(chunk));
+    if (!res.destroyed) res.once('drain', pump);
+  };
+  pump();
+}
 
 export class FakeSecurityCenter {
   readonly key = generateSigningKey('kid-1');
@@ -20,6 +31,8 @@ export class FakeSecurityCenter {
   snapshotRequests = 0;
   tokenRefreshes: unknown[] = [];
   down = false;
+  /** Answers instead of the routes below when it returns true (a misbehaving security-center). */
+  intercept: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   server: Server;
   url = '';
 
@@ -38,6 +51,7 @@ export class FakeSecurityCenter {
         res.writeHead(this.down ? 503 : 401).end();
         return;
       }
+      if (this.intercept?.(req, res)) return;
       if (req.url?.startsWith('/api/v1/proxy/snapshot')) {
         this.snapshotRequests++;
         const etag = `"v${this.snapshot.version}"`;
@@ -110,6 +124,21 @@ export class FakeSecurityCenter {
       grp: groupId,
       iat,
       exp: iat + ttlSeconds,
+    });
+  }
+
+  /**
+   * From now on, `path` answers 200 with a body that never ends (64 KiB chunks);
+   * resolves when the proxy hangs up on it.
+   */
+  streamEndlessly(path: string): Promise<void> {
+    return new Promise((hungUp) => {
+      this.intercept = (req, res) => {
+        if (!req.url?.startsWith(path)) return false;
+        res.on('close', () => hungUp());
+        streamForever(res, '{"padding":"', Buffer.alloc(64 * 1024, 0x20));
+        return true;
+      };
     });
   }
 

@@ -92,6 +92,36 @@ describe('ksn-proxy adversarial: snapshot persistence', () => {
     expect((await lookup(p)).status).toBe(200);
   }, 30_000);
 
+  it('a snapshot larger than SNAPSHOT_MAX_BYTES is refused: the last good one stays, a smaller one is taken again', async () => {
+    proxy = await startProxy(proxyConfig(sc, up.url, dataDir, { SNAPSHOT_MAX_BYTES: '65536' }), quiet);
+    const p = proxy;
+    await until(() => p.store.current?.version === 2);
+    const at = new Date().toISOString();
+    // Version 3: 2,000 revocations, about 130 KB of JSON.
+    sc.publish(
+      (s) => (s.revoked = Array.from({ length: 2000 }, (_, i) => ({ deviceId: `device-${i}`, at }))),
+    );
+    expect(JSON.stringify(sc.snapshot).length).toBeGreaterThan(65536);
+    const asked = sc.snapshotRequests;
+    await until(() => sc.snapshotRequests >= asked + 2);
+    expect(p.store.current?.version).toBe(2);
+    expect((await lookup(p)).status).toBe(200);
+    // Version 4 fits again.
+    sc.publish((s) => (s.revoked = []));
+    await until(() => p.store.current?.version === 4, 15_000);
+  });
+
+  it('an endless snapshot body: the proxy hangs up at the bound and keeps serving', async () => {
+    proxy = await startProxy(proxyConfig(sc, up.url, dataDir, { SNAPSHOT_MAX_BYTES: '65536' }), quiet);
+    const p = proxy;
+    await until(() => p.store.current?.version === 2);
+    const hungUp = sc.streamEndlessly('/api/v1/proxy/snapshot');
+    sc.publish(() => undefined);
+    await hungUp;
+    expect(p.store.current?.version).toBe(2);
+    expect((await lookup(p)).status).toBe(200);
+  });
+
   it('a malformed snapshot from security-center is refused: the last good one stays in force and on disk', async () => {
     const p = await start();
     await until(() => p.store.current?.version === 2);

@@ -7,6 +7,7 @@ import type { LookupResponse } from '@ksn/contracts';
 import { createServer, type Server } from 'node:http';
 import { listen, serverUrl } from '@ksn/service-kit';
 import { EICAR, postLookup, startRig, type Rig } from './harness';
+import { streamForever } from '../fakes';
 
 // Real servers, timeouts and retries: generous per-test time on a loaded 2-core machine.
 jest.setTimeout(30_000);
@@ -171,16 +172,7 @@ describe('ksn-proxy adversarial: an upstream answering garbage', () => {
     [
       // Without a bound the proxy would wait for the end until UPSTREAM_TIMEOUT_MS (a 504).
       'an endless body',
-      (res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.write('{"results":[');
-        const chunk = Buffer.from('{"key":"x","verdict":"clean"},'.repeat(500));
-        const pump = (): void => {
-          while (!res.destroyed && res.write(chunk));
-          if (!res.destroyed) res.once('drain', pump);
-        };
-        pump();
-      },
+      (res) => streamForever(res, '{"results":[', Buffer.from('{"key":"x","verdict":"clean"},'.repeat(500))),
     ],
     [
       'a huge body',
