@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { CategoriesView, FileDetails } from '@ksn/contracts';
+import { listen, serverUrl } from '@ksn/service-kit';
+import { createServer } from 'node:http';
 import { DataSource } from 'typeorm';
 import { loginAs, startTestApp } from '../test/app';
 import { describeEachEngine } from '../test/databases';
@@ -66,6 +68,40 @@ describeEachEngine('upstream, leases and jobs', (db) => {
       });
     } finally {
       await down.close();
+    }
+  });
+
+  it('stops reading an endless upstream answer at the bound: 502, not a wait for the timeout', async () => {
+    let hungUp!: () => void;
+    const closed = new Promise<void>((r) => (hungUp = r));
+    const endless = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"categories":[');
+      const chunk = Buffer.from('{"id":"x","name":"x","parentId":null},'.repeat(1000));
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      res.on('close', hungUp);
+      pump();
+    });
+    await listen(endless, 0, '127.0.0.1');
+    // The timeout is far away: only the bound can end this read.
+    const bounded = await startTestApp(
+      db().url,
+      { KSN_UPSTREAM_URL: serverUrl(endless), UPSTREAM_TIMEOUT_MS: '120000' },
+      { jobs: false },
+    );
+    try {
+      const a = await loginAs(bounded);
+      expect(
+        (await a.agent.post('/api/v1/categories/sync').set('X-CSRF-Token', a.csrf).expect(502)).body,
+      ).toMatchObject({ error: 'upstream_error', message: expect.stringContaining('more than') as string });
+      await closed;
+    } finally {
+      await bounded.close();
+      endless.closeAllConnections();
+      await new Promise((r) => endless.close(r));
     }
   });
 

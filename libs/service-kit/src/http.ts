@@ -152,7 +152,7 @@ export class BodyTooLargeError extends Error {
  * without bound, nor keep it waiting on an endless body.
  */
 export async function readCapped(
-  body: AsyncIterable<Uint8Array> & { destroy(error?: Error): unknown },
+  body: AsyncIterable<Uint8Array> & { destroy?(error?: Error): unknown },
   limit: number,
 ): Promise<string> {
   const chunks: Uint8Array[] = [];
@@ -160,7 +160,8 @@ export async function readCapped(
   for await (const chunk of body) {
     size += chunk.length;
     if (size > limit) {
-      body.destroy();
+      // A Node stream is destroyed here; leaving the loop cancels a web stream (fetch's body).
+      body.destroy?.();
       throw new BodyTooLargeError(limit);
     }
     chunks.push(chunk);

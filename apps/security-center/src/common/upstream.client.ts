@@ -1,8 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { compile, type Validator } from '@ksn/contracts';
+import { BodyTooLargeError, readCapped } from '@ksn/service-kit';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { CONFIG, type Config } from '../config';
 import { ApiError } from './api-error';
+
+/**
+ * Largest upstream answer read (the category tree is the largest: tens of KB). The cloud is
+ * not trusted for size: past the bound the read stops and the answer is 502.
+ */
+export const UPSTREAM_ANSWER_MAX_BYTES = 16 * 1024 * 1024;
 
 /** GET requests to the upstream cloud (categories, file details), validated against the contracts. */
 @Injectable()
@@ -37,8 +44,12 @@ export class UpstreamClient {
     }
     let body: unknown;
     try {
-      body = await res.json();
-    } catch {
+      body = res.body ? JSON.parse(await readCapped(res.body, UPSTREAM_ANSWER_MAX_BYTES)) : undefined;
+    } catch (e) {
+      if (e instanceof BodyTooLargeError)
+        throw new ApiError('upstream_error', `the upstream answered more than ${e.limit} bytes`);
+      if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'))
+        throw new ApiError('upstream_timeout', 'the upstream did not answer in time');
       throw new ApiError('upstream_error', 'the upstream sent invalid JSON');
     }
     let validator = this.validators.get(schema);
