@@ -222,6 +222,27 @@ describeEachEngine('security-center API', (db) => {
       // Once is fine, and an empty value is absent.
       await agent.get('/api/v1/devices?groupId=&limit=5').expect(200);
     });
+
+    it('refuses instants that do not exist (body and query) with 400 naming the field, never 500', async () => {
+      const { agent, csrf } = await loginAs(app);
+      const post = (path: string, body: unknown) =>
+        agent.post(path).set('X-CSRF-Token', csrf).send(body).expect(400);
+      for (const [path, body] of [
+        [
+          '/api/v1/overrides',
+          { hash: 'a'.repeat(64), action: 'block', comment: '', expiresAt: '2030-13-01T00:00:00Z' },
+        ],
+        ['/api/v1/api-tokens', { name: 'ci', role: 'auditor', expiresAt: '2030-01-01T00:60:00Z' }],
+        [
+          '/api/v1/overrides',
+          { hash: 'a'.repeat(64), action: 'block', comment: '', expiresAt: '2030-02-31T00:00:00Z' },
+        ],
+      ] as const)
+        expect((await post(path, body)).body).toMatchObject({ error: 'invalid_request', field: 'expiresAt' });
+      expect((await agent.get('/api/v1/audit?from=2030-02-31T00:00:00Z').expect(400)).body).toMatchObject({
+        field: 'from',
+      });
+    });
   });
 
   describe('health', () => {

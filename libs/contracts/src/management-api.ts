@@ -28,8 +28,10 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const strict = { additionalProperties: false } as const;
 const UuidLike = Type.String({ minLength: 1, maxLength: 64 });
 /** ISO 8601 instant, e.g. `2026-11-27T10:00:00.000Z`. */
+/** An ISO-8601 UTC instant that exists on the calendar (validate.ts `isInstant`). */
 const Instant = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?Z$',
+  format: 'instant',
   maxLength: 30,
 });
 const Name = Type.String({ minLength: 1, maxLength: 200 });

@@ -1,6 +1,7 @@
 import { LookupRequest } from './endpoint';
 import { AppControlRule } from './policy';
-import { compile, fieldPath } from './validate';
+import { CreateApiTokenRequest } from './management-api';
+import { compile, fieldPath, isInstant } from './validate';
 
 describe('compile', () => {
   const lookup = compile(LookupRequest);
@@ -56,6 +57,36 @@ describe('compile', () => {
     expect(rule.validate({ ...base, match: { kind: 'colour' } })).toMatchObject({
       ok: false,
       field: 'match',
+    });
+  });
+
+  it('takes only instants that exist on the calendar', () => {
+    for (const ok of ['2026-01-31T12:00Z', '2028-02-29T23:59:59Z', '2030-12-31T00:00:00.5Z'])
+      expect([ok, isInstant(ok)]).toEqual([ok, true]);
+    for (const bad of [
+      '2030-13-01T00:00:00Z',
+      '2030-02-31T00:00:00Z',
+      '2027-02-29T00:00:00Z',
+      '2030-01-01T24:00:00Z',
+      '2030-01-01T25:00:00Z',
+      '2030-01-01T00:60:00Z',
+      '2030-01-01T00:00:60Z',
+      '2030-00-10T00:00:00Z',
+      '2030-01-01 00:00:00Z',
+      '2030-01-01T00:00:00+01:00',
+    ])
+      expect([bad, isInstant(bad)]).toEqual([bad, false]);
+    // In a body: a 400 naming the field, never an instant the server cannot represent.
+    expect(
+      compile(CreateApiTokenRequest).validate({
+        name: 'ci',
+        role: 'auditor',
+        expiresAt: '2030-13-01T00:00:00Z',
+      }),
+    ).toEqual({
+      ok: false,
+      field: 'expiresAt',
+      message: 'must be an ISO-8601 UTC instant that exists, such as 2026-01-31T12:00:00Z',
     });
   });
 

@@ -1,6 +1,31 @@
-import type { Static, TSchema } from '@sinclair/typebox';
+import { FormatRegistry, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?Z$/;
+
+/**
+ * An ISO-8601 UTC instant (`2026-01-31T12:00:00Z`, seconds and milliseconds optional) that is
+ * also a real moment: month 1–12, a day the month has, hours 0–23, minutes and seconds 0–59.
+ * The shape alone lets `2030-13-01` or `2030-02-31` through, which `Date` turns into NaN or
+ * silently into another day.
+ */
+export function isInstant(s: string): boolean {
+  const m = INSTANT.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, se] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as number[];
+  const t = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, se!));
+  return (
+    t.getUTCFullYear() === y &&
+    t.getUTCMonth() === mo! - 1 &&
+    t.getUTCDate() === d &&
+    t.getUTCHours() === h &&
+    t.getUTCMinutes() === mi &&
+    t.getUTCSeconds() === se
+  );
+}
+// Schemas name it as `format: 'instant'` (management-api.ts); registered before anything compiles.
+FormatRegistry.Set('instant', isInstant);
 
 export interface ValidationFailure {
   ok: false;
@@ -47,6 +72,8 @@ function describe(found: ValueError): ValidationFailure {
     message = 'unknown property';
   } else if (error.type === ValueErrorType.ObjectRequiredProperty) {
     message = 'is required';
+  } else if (error.type === ValueErrorType.StringFormat && error.schema['format'] === 'instant') {
+    message = 'must be an ISO-8601 UTC instant that exists, such as 2026-01-31T12:00:00Z';
   } else if (error.type === ValueErrorType.StringPattern) {
     message = `has an invalid format (${error.schema['pattern'] as string})`;
   }

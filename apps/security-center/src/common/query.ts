@@ -1,3 +1,4 @@
+import { isInstant } from '@ksn/contracts';
 import { ApiError } from './api-error';
 
 export interface Paging {
@@ -34,13 +35,11 @@ export function boolParam(name: string, raw: string | undefined): boolean | unde
   throw new ApiError('invalid_request', `${name} must be true or false`, name);
 }
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/;
-
 /** An ISO-8601 UTC instant, normalised to `toISOString()` form so it compares as text. */
 export function instantParam(name: string, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   const t = Date.parse(raw);
-  if (!INSTANT.test(raw) || Number.isNaN(t))
+  if (!isInstant(raw))
     throw new ApiError(
       'invalid_request',
       `${name} must be an ISO-8601 UTC instant such as 2026-01-31T12:00:00Z`,
