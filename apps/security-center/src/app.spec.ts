@@ -225,7 +225,7 @@ describeEachEngine('security-center API', (db) => {
 
     it('refuses instants that do not exist (body and query) with 400 naming the field, never 500', async () => {
       const { agent, csrf } = await loginAs(app);
-      const post = (path: string, body: unknown) =>
+      const post = (path: string, body: object) =>
         agent.post(path).set('X-CSRF-Token', csrf).send(body).expect(400);
       for (const [path, body] of [
         [
