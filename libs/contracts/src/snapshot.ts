@@ -32,17 +32,26 @@ export const Snapshot = Type.Object({
 });
 export type Snapshot = Static<typeof Snapshot>;
 
+/**
+ * The largest value a 32-bit signed integer column holds (MySQL `INT`): heartbeat fields
+ * stored in such columns are bounded by it, so a larger value is a 400 naming the field on
+ * every engine rather than a database error. Fields stored as `bigint` are not bounded by it.
+ */
+const INT32_MAX = 2_147_483_647;
+const Int32Count = () => Type.Integer({ minimum: 0, maximum: INT32_MAX });
+
 /** Counters a proxy reports since its previous heartbeat. */
 export const HeartbeatCounters = Type.Object(
   {
-    lookups: Type.Integer({ minimum: 0 }),
-    cacheHits: Type.Integer({ minimum: 0 }),
-    upstreamRequests: Type.Integer({ minimum: 0 }),
-    upstreamErrors: Type.Integer({ minimum: 0 }),
-    staleAnswers: Type.Integer({ minimum: 0 }),
+    lookups: Int32Count(),
+    cacheHits: Int32Count(),
+    upstreamRequests: Int32Count(),
+    upstreamErrors: Int32Count(),
+    staleAnswers: Int32Count(),
+    /** Stored as bigint: a busy proxy saves more than 2 GiB a minute. */
     bytesSaved: Type.Integer({ minimum: 0 }),
-    telemetryForwarded: Type.Integer({ minimum: 0 }),
-    telemetryBlocked: Type.Integer({ minimum: 0 }),
+    telemetryForwarded: Int32Count(),
+    telemetryBlocked: Int32Count(),
   },
   { additionalProperties: false },
 );
@@ -121,8 +130,8 @@ export const Heartbeat = Type.Object(
   {
     instanceId: Type.String({ minLength: 1, maxLength: 100 }),
     version: Type.String({ maxLength: 50 }),
-    snapshotVersion: Type.Integer({ minimum: 0 }),
-    cacheEntries: Type.Integer({ minimum: 0 }),
+    snapshotVersion: Int32Count(),
+    cacheEntries: Int32Count(),
     counters: HeartbeatCounters,
     unknownObjects: Type.Optional(Type.Array(HeartbeatUnknown, { maxItems: 1000 })),
     ruleHits: Type.Optional(Type.Array(HeartbeatRuleHit, { maxItems: 10000 })),

@@ -32,19 +32,20 @@ export class DevicesService {
   /** Moves devices to a group; proxies apply the new group's policy at the next snapshot. */
   async move(actor: string, req: MoveDevicesRequest): Promise<MoveDevicesResponse> {
     return this.db.transaction(async (tx) => {
-      found(await tx.findOneBy(AdminGroup, { id: req.groupId }), 'group', 'groupId');
+      // Store the id of the row found, not the request's spelling: MySQL compares ids case-insensitively.
+      const groupId = found(await tx.findOneBy(AdminGroup, { id: req.groupId }), 'group', 'groupId').id;
       const devices = await tx.findBy(Device, { id: In(req.deviceIds) });
       if (devices.length !== req.deviceIds.length) {
         const known = new Set(devices.map((d) => d.id));
         const i = req.deviceIds.findIndex((id) => !known.has(id));
         throw new ApiError('not_found', `device ${req.deviceIds[i]} not found`, `deviceIds[${i}]`);
       }
-      const moving = devices.filter((d) => d.groupId !== req.groupId);
+      const moving = devices.filter((d) => d.groupId !== groupId);
       if (moving.length > 0) {
         await tx.update(
           Device,
-          { id: In(moving.map((d) => d.id)), groupId: Not(req.groupId) },
-          { groupId: req.groupId, groupChangedAt: nowIso() },
+          { id: In(moving.map((d) => d.id)), groupId: Not(groupId) },
+          { groupId, groupChangedAt: nowIso() },
         );
         for (const d of moving) {
           await this.audit.record(tx, {
@@ -53,7 +54,7 @@ export class DevicesService {
             objectType: 'device',
             objectId: d.id,
             before: { groupId: d.groupId },
-            after: { groupId: req.groupId },
+            after: { groupId },
           });
         }
         await this.snapshots.bump(tx);

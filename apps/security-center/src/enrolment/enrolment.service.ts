@@ -148,7 +148,8 @@ export class EnrolmentService {
       createdAt: nowIso(),
     };
     await this.db.transaction(async (tx) => {
-      found(await tx.findOneBy(AdminGroup, { id: req.groupId }), 'group', 'groupId');
+      // Store the id of the row found, not the request's spelling: MySQL compares ids case-insensitively.
+      row.groupId = found(await tx.findOneBy(AdminGroup, { id: req.groupId }), 'group', 'groupId').id;
       await tx.insert(EnrolmentToken, row);
       await this.audit.record(tx, {
         actor,

@@ -3,6 +3,8 @@ import {
   SECTION_NAMES,
   type AppControlRule,
   type AppControlRuleInput,
+  type AppControlSection,
+  type AppControlSectionInput,
   type CreateRuleRequest,
   type EffectivePolicyView,
   type GroupPolicy,
@@ -144,18 +146,34 @@ export class PoliciesService {
         'version',
       );
     }
-    const section = current.policy.appControl ?? { ...current.effective.settings.appControl, rules: [] };
+    const section = current.policy.appControl ?? startFromEffective(current.effective.settings.appControl);
     const { appControl: _old, ...rest } = current.policy;
-    return this.update(actor, groupId, {
-      version,
-      policy: { ...rest, appControl: { ...section, rules: edit(section.rules) } },
-    });
+    try {
+      return await this.update(actor, groupId, {
+        version,
+        policy: { ...rest, appControl: { ...section, rules: edit(section.rules) } },
+      });
+    } catch (e) {
+      // Name the field of this request (`rule.id`), not of the whole policy built from it: only
+      // the rule sent can be at fault, as the stored rules (and the copies) have valid ids.
+      const m = e instanceof ApiError ? /^policy\.appControl\.rules\[\d+\]\.(.+)$/.exec(e.field ?? '') : null;
+      if (e instanceof ApiError && m) throw new ApiError(e.code, e.message, `rule.${m[1]}`, e.headers);
+      throw e;
+    }
   }
 
   async ruleHits(): Promise<RuleHitView[]> {
     const rows = await this.db.getRepository(RuleHit).find({ order: { ruleId: 'ASC' } });
     return rows.map((r) => ({ ruleId: r.ruleId, groupId: r.groupId, hits: r.hits, lastHitAt: r.lastHitAt }));
   }
+}
+
+/**
+ * A group's own application-control section, started from the one it inherits: same settings,
+ * same rules in the same order. Rule ids are unique across groups, so the copies get new ones.
+ */
+function startFromEffective(effective: AppControlSection): AppControlSectionInput {
+  return { ...effective, rules: effective.rules.map(({ id: _id, ...rule }) => rule) };
 }
 
 function withRuleIds(input: GroupPolicyInput): GroupPolicy {

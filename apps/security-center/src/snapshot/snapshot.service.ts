@@ -62,12 +62,15 @@ export class SnapshotService {
     void cancelled?.then(() => (stop = true));
     while (!stop && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
+        // Whichever comes first, the timer or a change, removes the other: an idle poll must not
+        // leave a listener behind on every step.
+        const done = () => {
+          clearTimeout(timer);
+          this.changes.off('change', done);
+          resolve();
+        };
         const timer = setTimeout(done, Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
         this.changes.once('change', done);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
       });
       if ((await this.version()) !== version) break;
     }
