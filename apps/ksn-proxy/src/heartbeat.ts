@@ -1,4 +1,4 @@
-import { addCounters, zeroCounters, type Heartbeat, type HeartbeatCounters } from '@ksn/contracts';
+import { addCounters, takeCounters, type Heartbeat, type HeartbeatCounters } from '@ksn/contracts';
 import type { Logger } from '@ksn/service-kit';
 import { request } from 'undici';
 import type { Insights } from './insights';
@@ -36,8 +36,8 @@ export class Heartbeats {
 
   async beat(timeoutMs = 10_000): Promise<void> {
     const live = this.opts.counters;
-    const sent: HeartbeatCounters = { ...live };
-    Object.assign(live, zeroCounters());
+    // Within the contract's bounds; what is over them (after a long outage) goes in the next beats.
+    const sent = takeCounters(live);
     const insights = this.opts.insights.drain();
     const traffic = this.opts.traffic.drain();
     const body: Heartbeat = { ...this.opts.describe(), counters: sent };

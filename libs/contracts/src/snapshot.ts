@@ -39,6 +39,8 @@ export type Snapshot = Static<typeof Snapshot>;
  */
 const INT32_MAX = 2_147_483_647;
 const Int32Count = () => Type.Integer({ minimum: 0, maximum: INT32_MAX });
+/** A count stored as `bigint`: bounded where JSON numbers stay exact. */
+const BigCount = (minimum = 0) => Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER });
 
 /** Counters a proxy reports since its previous heartbeat. */
 export const HeartbeatCounters = Type.Object(
@@ -49,7 +51,7 @@ export const HeartbeatCounters = Type.Object(
     upstreamErrors: Int32Count(),
     staleAnswers: Int32Count(),
     /** Stored as bigint: a busy proxy saves more than 2 GiB a minute. */
-    bytesSaved: Type.Integer({ minimum: 0 }),
+    bytesSaved: BigCount(),
     telemetryForwarded: Int32Count(),
     telemetryBlocked: Int32Count(),
   },
@@ -62,6 +64,21 @@ export const COUNTER_NAMES = Object.keys(HeartbeatCounters.properties) as (keyof
 
 export function zeroCounters(): HeartbeatCounters {
   return Object.fromEntries(COUNTER_NAMES.map((name) => [name, 0])) as HeartbeatCounters;
+}
+
+/**
+ * Takes out of `live` what one heartbeat may carry, each counter up to its schema's maximum;
+ * the rest stays in `live` for the next beat. A proxy that could not reach security-center
+ * for a day may have counted past the bound, and a beat over it would be refused forever.
+ */
+export function takeCounters(live: HeartbeatCounters): HeartbeatCounters {
+  const taken = zeroCounters();
+  for (const name of COUNTER_NAMES) {
+    const max = HeartbeatCounters.properties[name].maximum!;
+    taken[name] = Math.min(live[name], max);
+    live[name] -= taken[name];
+  }
+  return taken;
 }
 
 /** Adds `more` into `into`, counter by counter. */
@@ -94,7 +111,7 @@ export const HeartbeatRuleHit = Type.Object(
   {
     groupId: Type.String({ minLength: 1, maxLength: 100 }),
     ruleId: Type.String({ minLength: 1, maxLength: 64 }),
-    hits: Type.Integer({ minimum: 1 }),
+    hits: BigCount(1),
   },
   { additionalProperties: false },
 );
@@ -117,10 +134,10 @@ export const HeartbeatTraffic = Type.Object(
     /** Start of the minute, ISO 8601. */
     minute: Instant,
     kind: TrafficKind,
-    requests: Type.Integer({ minimum: 0 }),
-    items: Type.Integer({ minimum: 0 }),
-    bytesSent: Type.Integer({ minimum: 0 }),
-    bytesReceived: Type.Integer({ minimum: 0 }),
+    requests: BigCount(),
+    items: BigCount(),
+    bytesSent: BigCount(),
+    bytesReceived: BigCount(),
   },
   { additionalProperties: false },
 );
