@@ -8,6 +8,29 @@ function upstreamUrl(o: { description: string; default: string }): EnvVar<string
   return { ...url, parse: (raw) => (raw === 'off' ? '' : url.parse(raw)) };
 }
 
+/** A group id as security-center issues them (see the console API's group ids). */
+const GROUP_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Comma-separated group ids (spaces around commas allowed), normalised to `a,b,c`; empty for none. */
+function groupIds(o: { description: string; default: string }): EnvVar<string> {
+  return {
+    description: o.description,
+    default: o.default,
+    parse(raw) {
+      const ids = raw
+        .split(',')
+        .map((id) => id.trim())
+        .filter((id) => id !== '');
+      const bad = ids.find((id) => !GROUP_ID.test(id));
+      if (bad !== undefined)
+        throw new Error(
+          `must be comma-separated group ids (letters, digits, _ . : -), not ${JSON.stringify(bad)}`,
+        );
+      return ids.join(',');
+    },
+  };
+}
+
 /** Every environment variable ksn-proxy reads. Validated once at start-up. */
 export const CONFIG_SPEC = {
   PORT: port({ description: 'Endpoint API port', default: 13111 }),
@@ -27,6 +50,11 @@ export const CONFIG_SPEC = {
       'Bearer credential sent to the upstream, if it wants one (for an upstream ksn-proxy, tiering: a device token security-center issued for this proxy, renewed through that proxy before it expires and kept in DATA_DIR)',
     default: '',
     secret: true,
+  }),
+  TIER_CLIENT_GROUPS: groupIds({
+    description:
+      'Tiering, on a central proxy: comma-separated security-center group ids whose devices (the branch proxies, enrolled into a group of their own) may use the upstream protocol here (`{keys}` lookups, the relayed `GET /v1/changes`); empty: nobody, every other device gets 403 forbidden',
+    default: '',
   }),
   UPSTREAM_RETRIES: int({
     description:

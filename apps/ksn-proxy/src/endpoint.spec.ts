@@ -1,5 +1,6 @@
 /** The endpoint listener over TLS (with client certificates), and tiering: branch → central → emulator. */
 import type { LookupResponse } from '@ksn/contracts';
+import { DEFAULT_SETTINGS } from '@ksn/policy-engine';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:https';
@@ -114,17 +115,26 @@ describe('ksn-proxy endpoint listener', () => {
     await expect(httpsGet(`${proxy.endpointUrl}/v1/policy`, { ca, token: sc.token() })).rejects.toThrow();
   });
 
+  /** Branch proxies are enrolled into a group of their own, which the central proxy lists in TIER_CLIENT_GROUPS. */
+  const BRANCHES = 'branch-proxies';
+  const tierCentral = () => {
+    sc.publish((s) =>
+      s.groups.push({ id: BRANCHES, name: 'Branch proxies', parentId: 'g1', policy: DEFAULT_SETTINGS }),
+    );
+    return startTestProxy(sc, emu.url, { TIER_CLIENT_GROUPS: BRANCHES });
+  };
+
   it('tiers: a branch proxy asks a central proxy (with its token), which asks the emulator once', async () => {
-    const central = await startTestProxy(sc, emu.url);
+    const central = await tierCentral();
     proxies.push(central);
-    const branchToken = sc.token('proxy-branch-1');
+    const branchToken = sc.token('proxy-branch-1', BRANCHES);
     const branch = await startTestProxy(sc, central.endpointUrl, {
       UPSTREAM_API_KEY: branchToken,
       CHANGE_FEED_WAIT_SECONDS: '5',
     });
     proxies.push(branch);
     const other = await startTestProxy(sc, central.endpointUrl, {
-      UPSTREAM_API_KEY: sc.token('proxy-branch-2'),
+      UPSTREAM_API_KEY: sc.token('proxy-branch-2', BRANCHES),
     });
     proxies.push(other);
     const token = sc.token();
@@ -180,10 +190,10 @@ describe('ksn-proxy endpoint listener', () => {
   }, 20_000);
 
   it('a branch renews its device token through the central proxy before it expires, and keeps it across a restart', async () => {
-    const central = await startTestProxy(sc, emu.url);
+    const central = await tierCentral();
     proxies.push(central);
     const dataDir = tempDir();
-    const short = sc.token('proxy-branch-3', 'g1', 3); // expires in 3 s: renewed after about 2
+    const short = sc.token('proxy-branch-3', BRANCHES, 3); // expires in 3 s: renewed after about 2
     let branch = await startTestProxy(sc, central.endpointUrl, {
       UPSTREAM_API_KEY: short,
       DATA_DIR: dataDir,

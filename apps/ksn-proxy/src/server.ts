@@ -29,7 +29,7 @@ import { PolicyStore, type PolicyIndex } from './policy-store';
 import { TelemetrySpool } from './spool';
 import { handleTelemetry, spoolDelivery, type TelemetryDeps } from './telemetry';
 import { TelemetryForwarder } from './telemetry-forwarder';
-import { isTierLookup, parseTierLookup, tierLookup } from './tier';
+import { authorizeTierClient, isTierLookup, parseTierLookup, tierClientGroups, tierLookup } from './tier';
 import { handleTokenRefresh } from './token-refresh';
 import { TrafficLog } from './traffic';
 import { Upstream } from './upstream';
@@ -51,6 +51,10 @@ export interface RunningProxy {
   /** Graceful stop: stop accepting, drain in-flight requests, flush spool and traffic log, last heartbeat. */
   close(): Promise<void>;
 }
+
+/** A change-feed cursor as relayed: opaque, bounded, URL-safe printable characters only. */
+const CURSOR_MAX = 200;
+const CURSOR = new RegExp(`^[A-Za-z0-9._~:=+/,-]{0,${CURSOR_MAX}}$`);
 
 type Route = 'lookup' | 'file' | 'policy' | 'telemetry' | 'token' | 'changes' | 'unmatched';
 
@@ -178,6 +182,8 @@ export async function startProxy(
     log,
   };
   const auth = new DeviceAuthenticator((deviceId) => insights.deviceSeen(deviceId));
+  // Groups whose devices (branch proxies) may use the upstream protocol: nobody unless configured.
+  const tierClients = tierClientGroups(config.TIER_CLIENT_GROUPS);
   store.onChange(() => auth.reset());
   const changeFeed: ChangeFeed = new ChangeFeed(
     upstream,
@@ -249,11 +255,8 @@ export async function startProxy(
         const caller = auth.authenticate(req, index);
         const body = await readJson(req, config.MAX_BODY_BYTES);
         if (isTierLookup(body)) {
-          if (caller.policy.ksn.participation === 'off')
-            throw new HttpError(
-              'cloud_disabled_for_module',
-              "KSN is off in the policy of this token's group",
-            );
+          // The upstream protocol skips the caller's module toggles: branch proxies only.
+          authorizeTierClient(caller, tierClients);
           sendJson(res, 200, { results: await tierLookup(deps, parseTierLookup(body)) });
         } else {
           const { module, keys } = parseLookup(body);
@@ -310,7 +313,7 @@ export async function startProxy(
         route = 'changes';
         if (req.method !== 'GET')
           throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
-        auth.authenticate(req, requireSnapshot());
+        authorizeTierClient(auth.authenticate(req, requireSnapshot()), tierClients);
         await relayChanges(new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), res);
       } else {
         throw new HttpError('not_found', 'no such route');
@@ -344,8 +347,14 @@ export async function startProxy(
     if (!upstream.enabled) throw new HttpError('not_found', 'private mode: no upstream change feed');
     const since = query.get('since') ?? '';
     const wait = Number(query.get('wait') ?? '0');
-    if (!/^\d{0,15}$/.test(since))
-      throw new HttpError('invalid_request', 'since must be a cursor from this feed', 'since');
+    // Cursors are opaque strings (contracts' ChangesResponse): any bounded run of URL-safe
+    // printable characters, passed on percent-encoded (Upstream#changes).
+    if (!CURSOR.test(since))
+      throw new HttpError(
+        'invalid_request',
+        `since must be a cursor from this feed (at most ${CURSOR_MAX} of A-Z a-z 0-9 - . _ ~ : = + / ,)`,
+        'since',
+      );
     if (!Number.isInteger(wait) || wait < 0 || wait > 60)
       throw new HttpError('invalid_request', 'wait must be 0 to 60 seconds', 'wait');
     const abort = new AbortController();

@@ -8,18 +8,42 @@ import {
 } from '@ksn/contracts';
 import { HttpError } from '@ksn/service-kit';
 import { VerdictCache } from './cache';
-import { quotaExhausted } from './errors';
+import type { Caller } from './device-auth';
+import { overloaded, quotaExhausted } from './errors';
 import type { Upstream } from './upstream';
 
 /**
  * Tiering (branch → central → cloud): a ksn-proxy speaks the upstream protocol
  * too. A `POST /v1/lookup` whose body is `{keys}` (not `{module, items}`),
- * from a caller with a valid device token (the branch's UPSTREAM_API_KEY), is
- * answered like the cloud answers: `{results: [{key, verdict, category?,
- * vendor?, certificate?, ttl}]}`, from this proxy's cache or its upstream.
- * Policy (overrides, app control) is the branch's business, not applied here.
+ * from a branch proxy (its UPSTREAM_API_KEY is a device token of a group listed
+ * in this proxy's TIER_CLIENT_GROUPS), is answered like the cloud answers:
+ * `{results: [{key, verdict, category?, vendor?, certificate?, ttl}]}`, from
+ * this proxy's cache or its upstream. Policy (overrides, app control, module
+ * toggles) is the branch's business, not applied here: which is why only the
+ * listed groups may use this protocol (and the relayed `GET /v1/changes`); any
+ * other device would bypass its own group's per-module cloud toggles.
  */
 const validKeys = compile(UpstreamLookupRequest);
+
+/** TIER_CLIENT_GROUPS (`a,b,c`, already validated by config.ts) as a set. */
+export function tierClientGroups(configured: string): ReadonlySet<string> {
+  return new Set(configured.split(',').filter((id) => id !== ''));
+}
+
+/**
+ * May this caller use the upstream protocol? Its current group (after moves)
+ * must be listed in TIER_CLIENT_GROUPS (403 `forbidden` otherwise), and that
+ * group's KSN participation must not be `off`.
+ */
+export function authorizeTierClient(caller: Caller, allowed: ReadonlySet<string>): void {
+  if (!allowed.has(caller.groupId))
+    throw new HttpError(
+      'forbidden',
+      "the upstream protocol ({keys} lookups, /v1/changes) is only for branch proxies in this proxy's TIER_CLIENT_GROUPS; this device's group is not listed",
+    );
+  if (caller.policy.ksn.participation === 'off')
+    throw new HttpError('cloud_disabled_for_module', "KSN is off in the policy of this token's group");
+}
 
 export function isTierLookup(body: unknown): boolean {
   return typeof body === 'object' && body !== null && 'keys' in body && !('items' in body);
@@ -54,7 +78,13 @@ export function parseTierLookup(body: unknown): string[] {
 }
 
 export async function tierLookup(
-  deps: { cache: VerdictCache; upstream: Upstream; counters: HeartbeatCounters },
+  deps: {
+    cache: VerdictCache;
+    upstream: Upstream;
+    counters: HeartbeatCounters;
+    /** Most distinct keys waiting on the upstream before lookups get a fast 503 (as lookup.ts). */
+    maxPendingKeys: number;
+  },
   keys: string[],
 ): Promise<UpstreamVerdict[]> {
   const now = Date.now();
@@ -70,6 +100,10 @@ export async function tierLookup(
   if (misses.length > 0 && !deps.upstream.enabled) {
     for (const i of misses) results[i] = { key: keys[i]!, verdict: 'unknown', ttl: 0 };
   } else if (misses.length > 0) {
+    // Admission control, as lookup.ts: new upstream questions beyond the cap get a fast 503 (coalesced ones cost nothing).
+    let fresh = 0;
+    for (const i of misses) if (!deps.upstream.isPending(keys[i]!)) fresh++;
+    if (fresh > 0 && deps.upstream.pendingKeys + fresh > deps.maxPendingKeys) throw overloaded();
     const settled = await Promise.allSettled(misses.map((i) => deps.upstream.lookup(keys[i]!)));
     settled.forEach((s, j) => {
       const i = misses[j]!;
