@@ -36,12 +36,15 @@ export class ChangeFeed {
 
   private async run(): Promise<void> {
     let backoff = 500;
-    let first = true;
+    // What the feed holds from before this proxy cached anything is history: it may span many
+    // pages (the upstream answers at most a page at a time), so at start read without waiting
+    // until a page comes back empty, taking only the cursor. Nothing is applied until then.
+    let catchingUp = true;
     while (!this.stopped) {
       try {
         const page = await this.upstream.changes(
           this.cursor,
-          first ? 0 : this.waitSeconds,
+          catchingUp ? 0 : this.waitSeconds,
           this.abort.signal,
         );
         if (page === undefined) {
@@ -50,10 +53,13 @@ export class ChangeFeed {
           );
           return;
         }
-        // The first page is history from before this proxy cached anything: just take its cursor.
-        if (!first) for (const c of page.changes) this.apply(c.key, c.verdict, c.category, c.at);
+        if (catchingUp) {
+          // A page that does not move the cursor ends the catch-up too (no endless loop on a broken feed).
+          if (page.changes.length === 0 || page.cursor === this.cursor) catchingUp = false;
+        } else {
+          for (const c of page.changes) this.apply(c.key, c.verdict, c.category, c.at);
+        }
         this.cursor = page.cursor;
-        first = false;
         backoff = 500;
       } catch (e) {
         if (this.stopped) return;

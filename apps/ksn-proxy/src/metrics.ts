@@ -13,6 +13,15 @@ export interface MetricSources {
 }
 
 /**
+ * The `route` label of the upstream metrics: what was asked (a closed set). `lookup`: a batch
+ * of lookups; `telemetry`: a telemetry submission, forwarded or delivered from the spool;
+ * `changes`: one poll of the verdict-change feed (the proxy's own, or one relayed for a branch).
+ */
+export type UpstreamRoute = 'lookup' | 'telemetry' | 'changes';
+/** The `outcome` label: `open` and `quota` are questions refused without asking. */
+export type UpstreamOutcome = 'success' | 'error' | 'timeout' | 'open' | 'quota';
+
+/**
  * The proxy's metrics (names are a contract: DESIGN.md "Metrics"). One
  * registry per proxy instance; every label value comes from a closed set.
  */
@@ -91,6 +100,23 @@ export class ProxyMetrics {
     help: 'Upstream requests not sent because the upstream quota was spent',
     registers: this.r,
   });
+
+  /**
+   * One request sent to the upstream: counted by route and outcome, its bytes added (bodies,
+   * as sent and as read) and, when `seconds` is given, timed. A change-feed long-poll is not
+   * timed: how long it waited is how quiet the feed was, not how fast the upstream answered.
+   */
+  upstreamExchange(
+    route: UpstreamRoute,
+    outcome: UpstreamOutcome,
+    bytes: { sent: number; received: number },
+    seconds?: number,
+  ): void {
+    this.upstreamRequests.inc({ route, outcome });
+    if (bytes.sent > 0) this.upstreamBytes.inc({ direction: 'sent' }, bytes.sent);
+    if (bytes.received > 0) this.upstreamBytes.inc({ direction: 'received' }, bytes.received);
+    if (seconds !== undefined) this.upstreamDuration.observe({ route }, seconds);
+  }
 
   constructor(sources: MetricSources) {
     collectDefaultMetrics({ register: this.registry });

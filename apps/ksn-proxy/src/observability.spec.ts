@@ -3,7 +3,7 @@ import type { LookupResponse } from '@ksn/contracts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createLogger } from '@ksn/service-kit';
-import { file, lookup, startTestProxy, tempDir, useRig } from '../test/rig';
+import { file, lookup, metricValue, startTestProxy, tempDir, until, useRig } from '../test/rig';
 import { TrafficLog } from './traffic';
 
 const hex = (n: number) => n.toString(16).padStart(64, '0');
@@ -35,6 +35,47 @@ describe('ksn-proxy observability', () => {
     const check = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
     expect(check.status).toBe(0);
+  });
+
+  it('counts every upstream request by route: lookups, telemetry (forwarded and from the spool) and change-feed polls', async () => {
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, {
+      CHANGE_FEED_WAIT_SECONDS: '1',
+      SPOOL_RETRY_MS: '100',
+    });
+    const p = rig.proxy;
+    const m = (line: string) => metricValue(p, line).then((v) => v ?? 0);
+    const requests = (route: string, outcome: string) =>
+      m(`ksn_proxy_upstream_requests_total{route="${route}",outcome="${outcome}"}`);
+    const telemetry = (n: number) =>
+      fetch(`${p.endpointUrl}/v1/telemetry`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${rig.token}` },
+        body: JSON.stringify({ kind: 'statistics', records: [{ n }] }),
+      });
+    const bodyBytes = JSON.stringify({ kind: 'statistics', records: [{ n: 1 }] }).length;
+
+    expect((await lookup(p, rig.token, [file(hex(7))])).status).toBe(200);
+    expect(await requests('lookup', 'success')).toBe(1);
+    // The first lookup starts the change feed: its polls count, their long waits are not timed.
+    await until(async () => (await requests('changes', 'success')) >= 1);
+    expect(await m('ksn_proxy_upstream_request_duration_seconds_count{route="changes"}')).toBe(0);
+
+    const sentBefore = await m('ksn_proxy_upstream_bytes_total{direction="sent"}');
+    const receivedBefore = await m('ksn_proxy_upstream_bytes_total{direction="received"}');
+    expect((await telemetry(1)).status).toBe(202);
+    expect(await requests('telemetry', 'success')).toBe(1);
+    expect(await m('ksn_proxy_upstream_request_duration_seconds_count{route="telemetry"}')).toBe(1);
+    expect(await m('ksn_proxy_upstream_bytes_total{direction="sent"}')).toBe(sentBefore + bodyBytes);
+    expect(await m('ksn_proxy_upstream_bytes_total{direction="received"}')).toBeGreaterThan(receivedBefore);
+
+    // Refused by the upstream (503): spooled; then delivered from the spool.
+    rig.emu.setFaults({ outage: 'unavailable' });
+    expect(await (await telemetry(2)).json()).toMatchObject({ spooled: true });
+    expect(await requests('telemetry', 'error')).toBe(1);
+    rig.emu.setFaults({ outage: 'off' });
+    await until(() => p.spool.size === 0);
+    expect(await requests('telemetry', 'success')).toBe(2);
+    expect(await m('ksn_proxy_upstream_request_duration_seconds_count{route="telemetry"}')).toBe(3);
   });
 
   it('says how long ago security-center last answered: small while it answers, growing once it is gone', async () => {

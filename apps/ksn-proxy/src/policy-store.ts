@@ -151,9 +151,20 @@ export class PolicyStore {
     const parsed = validSnapshot.validate(JSON.parse(body));
     if (!parsed.ok) throw new Error(`snapshot invalid at ${parsed.field}: ${parsed.message}`);
     this.lastContact = Date.now();
+    const version = parsed.value.version;
+    if (this.current && version < this.current.version) {
+      // Versions only grow: a lower one is a lagging security-center instance (or replica) behind a
+      // load balancer. Applying it would undo newer revocations and overrides. Keep the current one,
+      // and its ETag, so the next pull still asks "changed since the version in force?".
+      this.opts.log.warn('refusing a snapshot older than the one in force', {
+        currentVersion: this.current.version,
+        offeredVersion: version,
+      });
+      return false;
+    }
     const etag = res.headers['etag'];
     this.etag = typeof etag === 'string' ? etag : undefined;
-    if (this.current && parsed.value.version === this.current.version) return false;
+    if (this.current && version === this.current.version) return false;
     this.apply(parsed.value, true);
     await this.persist(body);
     return true;

@@ -160,7 +160,13 @@ export async function startProxy(
     dir: join(config.DATA_DIR, 'spool'),
     maxBytes: config.SPOOL_MAX_BYTES,
     retryMs: config.SPOOL_RETRY_MS,
-    deliver: spoolDelivery(telemetryTarget, { metrics, counters, traffic, upstream }),
+    deliver: spoolDelivery(telemetryTarget, {
+      metrics,
+      counters,
+      traffic,
+      upstream,
+      snapshot: () => store.current,
+    }),
     onDropped: () => metrics.spoolDropped.inc(),
     log,
   });

@@ -1,3 +1,4 @@
+import { TELEMETRY_KINDS, type TelemetryKind } from '@ksn/contracts';
 import type { Logger } from '@ksn/service-kit';
 import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,19 +10,55 @@ export interface SpoolRecord {
   bytes: number;
 }
 
-/** What delivering one record came to: done (delete it), retry later, or drop (the upstream refused it for good). */
-export type DeliveryResult = 'done' | 'retry' | 'drop';
+/**
+ * Whose a record is and what it holds, kept with it so that delivery can check the policy
+ * in force then (sending may have been turned off for the group since it was accepted).
+ */
+export interface SpoolMeta {
+  groupId: string;
+  kind: TelemetryKind;
+}
+
+/**
+ * What delivering one record came to: done (delete it), retry later, drop (the upstream
+ * refused it for good; counted as dropped), or blocked (the policy in force no longer lets
+ * it leave; deleted, counted by the deliverer as blocked by policy, not as dropped).
+ */
+export type DeliveryResult = 'done' | 'retry' | 'drop' | 'blocked';
 
 export interface SpoolOptions {
   dir: string;
   maxBytes: number;
   retryMs: number;
-  deliver: (body: Buffer, idempotencyKey: string) => Promise<DeliveryResult>;
+  /** `meta` is undefined for a record written before records carried it (see `decodeRecord`). */
+  deliver: (body: Buffer, idempotencyKey: string, meta: SpoolMeta | undefined) => Promise<DeliveryResult>;
   onDropped: (reason: 'full' | 'refused') => void;
   log: Logger;
 }
 
 const NAME = /^(\d{16})-([A-Za-z0-9-]{1,100})\.json$/;
+
+/**
+ * A record file is `KSN-SPOOL-2 {"groupId":…,"kind":…}\n` followed by the submission's
+ * body as the device sent it. Files written before that hold the body alone; a JSON body
+ * never starts with `K`, so the two cannot be confused.
+ */
+const MAGIC = Buffer.from('KSN-SPOOL-2 ');
+
+export function encodeRecord(body: Buffer, meta: SpoolMeta): Buffer {
+  return Buffer.concat([MAGIC, Buffer.from(`${JSON.stringify(meta)}\n`), body]);
+}
+
+/** The body and, for records that carry it, their meta; throws on a damaged header. */
+export function decodeRecord(data: Buffer): { body: Buffer; meta: SpoolMeta | undefined } {
+  if (!data.subarray(0, MAGIC.length).equals(MAGIC)) return { body: data, meta: undefined };
+  const eol = data.indexOf(0x0a, MAGIC.length);
+  if (eol < 0) throw new Error('spool record header has no end');
+  const meta = JSON.parse(data.subarray(MAGIC.length, eol).toString('utf8')) as Partial<SpoolMeta>;
+  if (typeof meta.groupId !== 'string' || !(TELEMETRY_KINDS as readonly unknown[]).includes(meta.kind))
+    throw new Error('spool record header is malformed');
+  return { body: data.subarray(eol + 1), meta: { groupId: meta.groupId, kind: meta.kind! } };
+}
 
 /**
  * Telemetry accepted while the upstream was down, kept on disk until it can be
@@ -73,9 +110,10 @@ export class TelemetrySpool {
       });
   }
 
-  /** Durably stores one submission; resolves only once it is on disk. */
-  async add(body: Buffer, idempotencyKey: string): Promise<void> {
-    while (this.records.length > 0 && this.totalBytes + body.length > this.opts.maxBytes) {
+  /** Durably stores one submission with whose it is (`meta`); resolves only once it is on disk. */
+  async add(body: Buffer, idempotencyKey: string, meta: SpoolMeta): Promise<void> {
+    const data = encodeRecord(body, meta);
+    while (this.records.length > 0 && this.totalBytes + data.length > this.opts.maxBytes) {
       const oldest = this.records.shift()!;
       this.totalBytes -= oldest.bytes;
       await unlink(oldest.file).catch(() => undefined);
@@ -83,9 +121,9 @@ export class TelemetrySpool {
     }
     const name = `${String(++this.seq).padStart(16, '0')}-${idempotencyKey}.json`;
     const file = join(this.opts.dir, name);
-    await replaceFile(file, body);
-    this.records.push({ file, idempotencyKey, bytes: body.length });
-    this.totalBytes += body.length;
+    await replaceFile(file, data);
+    this.records.push({ file, idempotencyKey, bytes: data.length });
+    this.totalBytes += data.length;
   }
 
   start(): void {
@@ -103,14 +141,16 @@ export class TelemetrySpool {
     while (!this.stopped && this.records.length > 0) {
       const record = this.records[0]!;
       let result: DeliveryResult;
-      try {
-        result = await this.opts.deliver(await readFile(record.file), record.idempotencyKey);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      const decoded = await this.read(record);
+      if (decoded === 'later') return;
+      if (decoded === undefined) result = 'drop';
+      else {
+        try {
+          result = await this.opts.deliver(decoded.body, record.idempotencyKey, decoded.meta);
+        } catch (e) {
           this.opts.log.warn('spooled telemetry delivery failed', { error: (e as Error).message });
           return;
         }
-        result = 'drop';
       }
       if (result === 'retry') return;
       if (result === 'drop') this.opts.onDropped('refused');
@@ -121,6 +161,31 @@ export class TelemetrySpool {
         this.records.shift();
         this.totalBytes -= record.bytes;
       }
+    }
+  }
+
+  /**
+   * A record's body and meta; undefined when it is gone (dropped for room) or can never be
+   * sent, `later` when reading failed for now.
+   */
+  private async read(record: SpoolRecord): Promise<ReturnType<typeof decodeRecord> | undefined | 'later'> {
+    let data: Buffer;
+    try {
+      data = await readFile(record.file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      this.opts.log.warn('spooled telemetry delivery failed', { error: (e as Error).message });
+      return 'later';
+    }
+    try {
+      return decodeRecord(data);
+    } catch (e) {
+      // Records are written atomically: only a damaged disk gets here.
+      this.opts.log.warn('dropping an unreadable spool record', {
+        file: record.file,
+        error: (e as Error).message,
+      });
+      return undefined;
     }
   }
 

@@ -45,11 +45,29 @@ export function stripHopByHop(
   return out;
 }
 
+/**
+ * Upstream refusals that describe the body, which is forwarded byte for byte as the device
+ * sent it (malformed, too large, wrong type, unprocessable): passed on to the device. Every
+ * other refusal (401/403/407 the proxy's own credential, 404/405 its upstream URL, a
+ * redirect, …) is about this proxy, not the device: the device gets 502 `upstream_error`.
+ */
+export const BODY_REFUSALS: ReadonlySet<number> = new Set([400, 413, 415, 422]);
+
+/** Upstream statuses that mean "not now": the submission is spooled and delivered later. */
+export function upstreamUnavailable(status: number): boolean {
+  return status >= 500 || status === 429 || status === 408;
+}
+
 export type ForwardOutcome =
-  /** The upstream answered (2xx or 4xx) and its answer was passed to the device. */
+  /** The upstream answered (2xx, or a refusal in BODY_REFUSALS) and its answer was passed to the device. */
   | { kind: 'answered'; status: number; bytesReceived: number }
-  /** The upstream could not take it (connection error, timeout, 5xx, 429): nothing was sent to the device. */
-  | { kind: 'unavailable'; reason: string };
+  /** The upstream refused the proxy itself (see BODY_REFUSALS): nothing was sent to the device. */
+  | { kind: 'refused'; status: number; bytesReceived: number }
+  /**
+   * The upstream could not take it (connection error, timeout, 5xx, 429, 408): nothing was
+   * sent to the device. `status` when the upstream answered.
+   */
+  | { kind: 'unavailable'; reason: string; status?: number };
 
 export interface ForwarderOptions {
   /** Upstream base URL. */
@@ -114,13 +132,20 @@ export class TelemetryForwarder {
       };
       this.pending.set(req, (proxyRes) => {
         const status = proxyRes.statusCode ?? 502;
-        if (status >= 500 || status === 429) {
+        if (upstreamUnavailable(status)) {
           proxyRes.resume();
-          settle({ kind: 'unavailable', reason: `upstream answered ${status}` });
+          settle({ kind: 'unavailable', reason: `upstream answered ${status}`, status });
           return;
         }
         let bytes = 0;
         proxyRes.on('data', (c: Buffer) => (bytes += c.length));
+        if (status >= 300 && !BODY_REFUSALS.has(status)) {
+          // Not the device's to see (a device told 401 would think its own token bad): read and drop it.
+          proxyRes.on('end', () => settle({ kind: 'refused', status, bytesReceived: bytes }));
+          proxyRes.on('error', () => settle({ kind: 'refused', status, bytesReceived: bytes }));
+          proxyRes.resume();
+          return;
+        }
         proxyRes.on('end', () => settle({ kind: 'answered', status, bytesReceived: bytes }));
         proxyRes.on('error', () => settle({ kind: 'answered', status, bytesReceived: bytes }));
         res.writeHead(status, stripHopByHop(proxyRes.headers) as OutgoingHttpHeaders);

@@ -291,3 +291,86 @@ describe('ksn-proxy telemetry forwarding: hop-by-hop headers', () => {
     expect(up['content-length']).toBe(String(Buffer.byteLength(body)));
   });
 });
+
+describe('ksn-proxy telemetry: upstream refusals of the proxy itself are not passed to the device', () => {
+  const rig = useRig({ apiKey: 'the-right-upstream-key' });
+
+  it("answers 502 upstream_error, not the upstream's 401, when the proxy's upstream credential is bad", async () => {
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { UPSTREAM_API_KEY: 'a-wrong-upstream-key' });
+    const res = await send(rig.proxy, rig.token, stats);
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ error: 'upstream_error' });
+    expect(rig.emu.stats().telemetryAccepted).toBe(0);
+    expect(await metricValue(rig.proxy, 'ksn_proxy_telemetry_total{outcome="failed"}')).toBe(1);
+    expect(await metricValue(rig.proxy, 'ksn_proxy_telemetry_total{outcome="forwarded"}')).toBe(0);
+  });
+});
+
+describe('ksn-proxy telemetry: which upstream refusals reach the device', () => {
+  let sc: FakeSecurityCenter;
+  let upstream: Server;
+  /** The next answers of the upstream, in order (the last one repeats). */
+  let answers: { status: number; body: string }[];
+  let requests: number;
+  let proxy: RunningProxy;
+
+  beforeEach(async () => {
+    sc = await new FakeSecurityCenter().start();
+    answers = [];
+    requests = 0;
+    upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        requests++;
+        const a = answers.length > 1 ? answers.shift()! : answers[0]!;
+        res.writeHead(a.status, { 'content-type': 'application/json' }).end(a.body);
+      });
+    });
+    await listen(upstream, 0, '127.0.0.1');
+    proxy = await startTestProxy(sc, serverUrl(upstream), { SPOOL_RETRY_MS: '600000' });
+  });
+  afterEach(async () => {
+    await proxy.close();
+    upstream.closeAllConnections();
+    await new Promise((r) => upstream.close(r));
+    await sc.close();
+  });
+
+  it.each([
+    [401, '{"error":"invalid_token","message":"device token expired"}'],
+    [403, '{"error":"device_revoked","message":"this device has been revoked"}'],
+    [404, '{"error":"not_found","message":"no such route"}'],
+  ])(
+    'an upstream %i (about the proxy, not the device) is answered 502 upstream_error',
+    async (status, body) => {
+      answers = [{ status, body }];
+      const res = await send(proxy, sc.token(), stats);
+      expect(res.status).toBe(502);
+      expect(await res.json()).toMatchObject({ error: 'upstream_error' });
+      expect(requests).toBe(1);
+    },
+  );
+
+  it('an upstream 413 describes the body the device sent: passed on', async () => {
+    answers = [{ status: 413, body: '{"error":"payload_too_large","message":"too large"}' }];
+    const res = await send(proxy, sc.token(), stats);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: 'payload_too_large' });
+  });
+
+  it("a spooled record refused for the proxy's credential is kept for later, not dropped", async () => {
+    answers = [
+      { status: 503, body: '{}' },
+      { status: 401, body: '{"error":"invalid_token","message":"expired"}' },
+      { status: 202, body: '{"accepted":2}' },
+    ];
+    expect((await send(proxy, sc.token(), stats)).status).toBe(202); // 503: spooled
+    await proxy.spool.deliver(); // 401: kept
+    expect(proxy.spool.size).toBe(1);
+    expect(await metricValue(proxy, 'ksn_proxy_spool_dropped_total')).toBe(0);
+    await proxy.spool.deliver(); // 202: delivered
+    expect(proxy.spool.size).toBe(0);
+    expect(await metricValue(proxy, 'ksn_proxy_telemetry_total{outcome="forwarded"}')).toBe(1);
+    expect(requests).toBe(3);
+  });
+});

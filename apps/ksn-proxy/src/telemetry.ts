@@ -1,13 +1,25 @@
-import { compile, TelemetryRequest, type HeartbeatCounters } from '@ksn/contracts';
+import {
+  compile,
+  TELEMETRY_KINDS,
+  TelemetryRequest,
+  type HeartbeatCounters,
+  type TelemetryKind,
+} from '@ksn/contracts';
 import { sendingAllowed } from '@ksn/policy-engine';
 import { HttpError, readBody, readCapped, sendJson, type Logger } from '@ksn/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import type { Caller } from './device-auth';
-import type { ProxyMetrics } from './metrics';
-import type { DeliveryResult, TelemetrySpool } from './spool';
-import type { TelemetryForwarder } from './telemetry-forwarder';
+import type { ProxyMetrics, UpstreamOutcome } from './metrics';
+import type { PolicyIndex } from './policy-store';
+import type { DeliveryResult, SpoolMeta, TelemetrySpool } from './spool';
+import {
+  BODY_REFUSALS,
+  upstreamUnavailable,
+  type ForwardOutcome,
+  type TelemetryForwarder,
+} from './telemetry-forwarder';
 import type { TrafficLog } from './traffic';
 import { SMALL_ANSWER_MAX_BYTES, type Upstream } from './upstream';
 
@@ -61,11 +73,24 @@ export async function handleTelemetry(
     );
   }
   const idempotencyKey = randomUUID();
+  let outcome: ForwardOutcome;
   // While a backlog waits or the upstream is known to be failing, queue behind it rather than ask.
-  const outcome =
-    deps.spool.size > 0 || deps.upstream.breaker.state === 'open'
-      ? ({ kind: 'unavailable', reason: 'spool backlog or circuit open' } as const)
-      : await deps.forwarder.forward(req, res, body, idempotencyKey);
+  if (deps.spool.size > 0 || deps.upstream.breaker.state === 'open')
+    outcome = { kind: 'unavailable', reason: 'spool backlog or circuit open' };
+  else {
+    const started = performance.now();
+    outcome = await deps.forwarder.forward(req, res, body, idempotencyKey);
+    const answered = outcome.kind !== 'unavailable' || outcome.status !== undefined;
+    deps.metrics.upstreamExchange(
+      'telemetry',
+      outcome.kind === 'answered' && outcome.status < 300 ? 'success' : 'error',
+      {
+        sent: answered ? body.length : 0,
+        received: outcome.kind === 'unavailable' ? 0 : outcome.bytesReceived,
+      },
+      (performance.now() - started) / 1000,
+    );
+  }
   if (outcome.kind === 'answered') {
     deps.traffic.record('telemetry', records.length, body.length, outcome.bytesReceived);
     if (outcome.status < 300) {
@@ -76,8 +101,16 @@ export async function handleTelemetry(
     }
     return;
   }
+  if (outcome.kind === 'refused') {
+    deps.traffic.record('telemetry', records.length, body.length, outcome.bytesReceived);
+    deps.metrics.telemetry.inc({ outcome: 'failed' });
+    deps.log.warn('the upstream refused telemetry from this proxy: check its upstream credential and URL', {
+      status: outcome.status,
+    });
+    throw new HttpError('upstream_error', `the upstream refused this proxy's request (${outcome.status})`);
+  }
   try {
-    await deps.spool.add(body, idempotencyKey);
+    await deps.spool.add(body, idempotencyKey, { groupId: caller.groupId, kind });
   } catch (e) {
     deps.metrics.telemetry.inc({ outcome: 'failed' });
     deps.log.error('could not spool telemetry', { error: e as Error });
@@ -92,13 +125,73 @@ export async function handleTelemetry(
   sendJson(res, 202, { accepted: records.length, spooled: true });
 }
 
+export interface SpoolDeliveryDeps {
+  metrics: ProxyMetrics;
+  counters: HeartbeatCounters;
+  traffic: TrafficLog;
+  upstream: Upstream;
+  /**
+   * The policy snapshot in force (server.ts: `() => store.current`). Each record is checked
+   * against it when delivered: sending may have been turned off since it was accepted.
+   */
+  snapshot: () => PolicyIndex | undefined;
+}
+
+/**
+ * May a spooled record leave now? `later` while no snapshot is in force (nothing is known;
+ * the spool waits, as every request does). A record carries its group and kind; a group no
+ * longer in the snapshot permits nothing. A record from before records carried their group
+ * (meta undefined) has only its body's kind: it leaves only if every group in the snapshot
+ * permits that kind, so it can never leave for a group whose sending is off.
+ */
+export function spoolPermits(
+  index: PolicyIndex | undefined,
+  body: Buffer,
+  meta: SpoolMeta | undefined,
+): boolean | 'later' {
+  if (index === undefined) return 'later';
+  if (meta !== undefined) {
+    const policy = index.groups.get(meta.groupId);
+    return policy !== undefined && sendingAllowed(policy, meta.kind);
+  }
+  let kind: TelemetryKind;
+  try {
+    kind = (JSON.parse(body.toString('utf8')) as { kind: TelemetryKind }).kind;
+  } catch {
+    return false;
+  }
+  if (!(TELEMETRY_KINDS as readonly unknown[]).includes(kind)) return false;
+  if (index.groups.size === 0) return false;
+  for (const policy of index.groups.values()) if (!sendingAllowed(policy, kind)) return false;
+  return true;
+}
+
 /** Delivers one spooled record (what the spool calls). */
 export function spoolDelivery(
   opts: { url: string; token: string; timeoutMs: number },
-  deps: { metrics: ProxyMetrics; counters: HeartbeatCounters; traffic: TrafficLog; upstream: Upstream },
+  deps: SpoolDeliveryDeps,
 ) {
-  return async (body: Buffer, idempotencyKey: string): Promise<DeliveryResult> => {
+  return async (body: Buffer, idempotencyKey: string, meta?: SpoolMeta): Promise<DeliveryResult> => {
+    const permitted = spoolPermits(deps.snapshot(), body, meta);
+    if (permitted === 'later') return 'retry';
+    if (!permitted) {
+      deps.counters.telemetryBlocked++;
+      deps.metrics.telemetry.inc({ outcome: 'blocked_by_policy' });
+      return 'blocked';
+    }
     if (deps.upstream.breaker.state === 'open') return 'retry';
+    const started = performance.now();
+    let counted = false;
+    const exchange = (outcome: UpstreamOutcome, sent: boolean, received: number) => {
+      if (counted) return;
+      counted = true;
+      deps.metrics.upstreamExchange(
+        'telemetry',
+        outcome,
+        { sent: sent ? body.length : 0, received },
+        (performance.now() - started) / 1000,
+      );
+    };
     try {
       const res = await request(`${opts.url}/v1/telemetry`, {
         method: 'POST',
@@ -113,7 +206,10 @@ export function spoolDelivery(
       });
       // The upstream's acknowledgement is small; a larger one is a failure (retried later).
       const text = await readCapped(res.body, SMALL_ANSWER_MAX_BYTES);
-      if (res.statusCode >= 500 || res.statusCode === 429) return 'retry';
+      exchange(res.statusCode < 300 ? 'success' : 'error', true, Buffer.byteLength(text));
+      // Not now, or a refusal of this proxy's credential or URL (not of the record): kept for later.
+      if (upstreamUnavailable(res.statusCode)) return 'retry';
+      if (res.statusCode >= 300 && !BODY_REFUSALS.has(res.statusCode)) return 'retry';
       const items = (JSON.parse(body.toString('utf8')) as { records: unknown[] }).records.length;
       deps.traffic.record('telemetry', items, body.length, Buffer.byteLength(text));
       if (res.statusCode >= 300) {
@@ -123,7 +219,12 @@ export function spoolDelivery(
       deps.counters.telemetryForwarded++;
       deps.metrics.telemetry.inc({ outcome: 'forwarded' });
       return 'done';
-    } catch {
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+      // Without a connection nothing was sent.
+      const sent = code !== 'ECONNREFUSED' && code !== 'UND_ERR_CONNECT_TIMEOUT';
+      exchange(timeout ? 'timeout' : 'error', sent, 0);
       return 'retry';
     }
   };

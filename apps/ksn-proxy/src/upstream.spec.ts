@@ -115,6 +115,28 @@ describe('ksn-proxy upstream (against the cloud emulator)', () => {
     expect(beat.verdictChanges).toEqual([expect.objectContaining({ key, from: 'unknown', to: 'malicious' })]);
   });
 
+  it('takes only the cursor of the feed history at start, however many pages it spans: no false verdict changes', async () => {
+    // 1,200 changes of one key before the proxy starts: two pages (the emulator pages 1,000 at most).
+    const key = `sha256:${hex(31)}`;
+    for (let i = 0; i < 1200; i++) rig.emu.setVerdict(key, i % 2 === 0 ? 'malicious' : 'unknown');
+    rig.proxy = await startTestProxy(rig.sc, rig.emu.url, { CHANGE_FEED_WAIT_SECONDS: '5' });
+    expect(
+      ((await (await lookup(rig.proxy, rig.token, [file(hex(31))])).json()) as LookupResponse).results[0],
+    ).toMatchObject({ verdict: 'unknown', source: 'upstream' });
+    // Caught up and long-polling at the head of the feed.
+    await until(() => rig.emu.stats().changeFeedWaiting > 0);
+    expect(rig.proxy.cache.peek(key)?.verdict).toBe('unknown');
+    await rig.proxy.heartbeats.beat();
+    const quiet = rig.sc.heartbeats.at(-1) as { verdictChanges?: unknown[] };
+    expect(quiet.verdictChanges ?? []).toEqual([]);
+    // A change after start is still applied and reported, once.
+    rig.emu.setVerdict(key, 'malicious');
+    await until(() => rig.proxy!.cache.peek(key)?.verdict === 'malicious', 3000);
+    await rig.proxy.heartbeats.beat();
+    const beat = rig.sc.heartbeats.at(-1) as { verdictChanges?: { key: string; from: string; to: string }[] };
+    expect(beat.verdictChanges).toEqual([expect.objectContaining({ key, from: 'unknown', to: 'malicious' })]);
+  }, 15_000);
+
   it('in private mode answers from overrides and cache, unknown otherwise, and sends nothing', async () => {
     rig.sc.publish((s) => (s.overrides = [{ key: `sha256:${EICAR}`, action: 'block' }]));
     rig.proxy = await startTestProxy(rig.sc, 'off');

@@ -2,7 +2,7 @@ import { ChangesResponse, compile, UpstreamLookupResponse, type UpstreamVerdict 
 import { readCapped } from '@ksn/service-kit';
 import { Pool } from 'undici';
 import { CircuitBreaker } from './breaker';
-import type { ProxyMetrics } from './metrics';
+import type { ProxyMetrics, UpstreamOutcome } from './metrics';
 import { TokenBucket } from './quota';
 import type { TrafficLog } from './traffic';
 
@@ -261,22 +261,36 @@ export class Upstream {
     signal: AbortSignal,
   ): Promise<ChangesResponse | undefined> {
     if (!this.feedPool) return undefined;
-    const res = await this.feedPool.request({
-      path: `/v1/changes?since=${encodeURIComponent(since)}&wait=${waitSeconds}`,
-      method: 'GET',
-      headers: this.headers,
-      signal,
-      headersTimeout: (waitSeconds + 10) * 1000,
-      bodyTimeout: this.opts.timeoutMs,
-    });
-    const text = await readCapped(res.body, FEED_PAGE_MAX_BYTES);
-    if (res.statusCode === 404) return undefined;
-    if (res.statusCode !== 200)
-      throw new UpstreamError('error', `upstream change feed answered ${res.statusCode}`);
-    const parsed = validChanges.validate(JSON.parse(text));
-    if (!parsed.ok) throw new UpstreamError('error', `upstream change feed malformed at ${parsed.field}`);
-    this.traffic.record('changes', parsed.value.changes.length, 0, Buffer.byteLength(text));
-    return parsed.value;
+    let received = 0;
+    const count = (outcome: UpstreamOutcome) =>
+      this.metrics.upstreamExchange('changes', outcome, { sent: 0, received });
+    try {
+      const res = await this.feedPool.request({
+        path: `/v1/changes?since=${encodeURIComponent(since)}&wait=${waitSeconds}`,
+        method: 'GET',
+        headers: this.headers,
+        signal,
+        headersTimeout: (waitSeconds + 10) * 1000,
+        bodyTimeout: this.opts.timeoutMs,
+      });
+      const text = await readCapped(res.body, FEED_PAGE_MAX_BYTES);
+      received = Buffer.byteLength(text);
+      if (res.statusCode === 404) {
+        count('error');
+        return undefined;
+      }
+      if (res.statusCode !== 200)
+        throw new UpstreamError('error', `upstream change feed answered ${res.statusCode}`);
+      const parsed = validChanges.validate(JSON.parse(text));
+      if (!parsed.ok) throw new UpstreamError('error', `upstream change feed malformed at ${parsed.field}`);
+      this.traffic.record('changes', parsed.value.changes.length, 0, received);
+      count('success');
+      return parsed.value;
+    } catch (e) {
+      // Stopped, or a relayed poll whose branch hung up: not something the upstream did.
+      if (!signal.aborted) count(toUpstreamError(e).kind === 'timeout' ? 'timeout' : 'error');
+      throw e;
+    }
   }
 
   async close(): Promise<void> {

@@ -122,6 +122,37 @@ describe('ksn-proxy adversarial: snapshot persistence', () => {
     expect((await lookup(p)).status).toBe(200);
   });
 
+  it('an older snapshot (a lagging security-center behind a load balancer) is refused: the newer one stays in force and on disk', async () => {
+    const p = await start();
+    await until(() => p.store.current?.version === 2);
+    const older = JSON.stringify(sc.snapshot); // version 2: dev-1 not revoked yet
+    sc.publish((s) => (s.revoked = [{ deviceId: 'dev-1', at: new Date().toISOString() }]));
+    await until(() => p.store.current?.version === 3);
+    expect((await lookup(p)).status).toBe(403);
+    // From now on security-center answers with the older body, as a lagging instance would.
+    let served = 0;
+    sc.intercept = (req, res) => {
+      if (!req.url?.startsWith('/api/v1/proxy/snapshot')) return false;
+      served++;
+      setTimeout(
+        () => res.writeHead(200, { etag: '"v2"', 'content-type': 'application/json' }).end(older),
+        50,
+      );
+      return true;
+    };
+    await until(() => served >= 3);
+    expect(p.store.current?.version).toBe(3);
+    const refused = await lookup(p);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'device_revoked' });
+    const persisted = JSON.parse(readFileSync(join(dataDir, 'snapshot.json'), 'utf8')) as { body: string };
+    expect((JSON.parse(persisted.body) as { version: number }).version).toBe(3);
+    // The lagging instance catches up: a newer version is taken as usual.
+    sc.intercept = undefined;
+    sc.publish(() => undefined);
+    await until(() => p.store.current?.version === 4);
+  });
+
   it('a malformed snapshot from security-center is refused: the last good one stays in force and on disk', async () => {
     const p = await start();
     await until(() => p.store.current?.version === 2);
