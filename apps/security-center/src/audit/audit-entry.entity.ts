@@ -13,6 +13,7 @@ export class AuditEntry {
   @Column({ type: 'varchar', length: 64 }) action!: string;
   @Column({ type: 'varchar', length: 32 }) objectType!: string;
   @Column({ type: 'varchar', length: 100 }) objectId!: string;
-  @Column({ type: 'simple-json', nullable: true }) before!: object | null;
-  @Column({ type: 'simple-json', nullable: true }) after!: object | null;
+  /** `json`: JSON text, LONGTEXT on MySQL (they can hold whole policies; see migration LongJson). */
+  @Column({ type: 'json', nullable: true }) before!: object | null;
+  @Column({ type: 'json', nullable: true }) after!: object | null;
 }

@@ -12,6 +12,7 @@ import { User } from '../auth/user.entity';
 import { SnapshotState } from '../snapshot/snapshot-state.entity';
 import { Initial1795700000000 } from './migrations/1795700000000-initial';
 import { Management1795800000000 } from './migrations/1795800000000-management';
+import { LongJson1795900000000 } from './migrations/1795900000000-long-json';
 import { OverrideEntity } from '../overrides/override.entity';
 import { UnknownObject, UnknownObjectDevice } from '../unknown-objects/unknown-object.entity';
 import { VerdictAlert } from '../unknown-objects/verdict-alert.entity';
@@ -45,7 +46,7 @@ export const ENTITIES = [
   AuditEntry,
   ApiToken,
 ];
-export const MIGRATIONS = [Initial1795700000000, Management1795800000000];
+export const MIGRATIONS = [Initial1795700000000, Management1795800000000, LongJson1795900000000];
 
 export interface DatabaseOptions {
   url: string;

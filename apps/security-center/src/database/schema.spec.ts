@@ -24,6 +24,7 @@ describeEachEngine('database schema', (db) => {
     expect((ran as { name: string }[]).map((r) => r.name)).toEqual([
       'Initial1795700000000',
       'Management1795800000000',
+      'LongJson1795900000000',
     ]);
   });
 

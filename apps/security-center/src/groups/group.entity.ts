@@ -9,7 +9,8 @@ export class AdminGroup {
   @IdColumn() id!: string;
   @NameColumn() name!: string;
   @RefColumn(true) parentId!: string | null;
-  @Column({ type: 'simple-json' }) policy!: GroupPolicy;
+  /** `json`: JSON text, LONGTEXT on MySQL (policies outgrow TEXT's 64 KB; see migration LongJson). */
+  @Column({ type: 'json' }) policy!: GroupPolicy;
   /** Optimistic concurrency: incremented on every change. */
   @Column({ type: 'integer', default: 1 }) version!: number;
   @TimeColumn() createdAt!: string;

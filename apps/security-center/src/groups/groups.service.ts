@@ -58,17 +58,20 @@ export class GroupsService {
 
   async get(id: string): Promise<GroupView> {
     const group = found(await this.db.getRepository(AdminGroup).findOneBy({ id }), 'group');
-    return toView(group, (await this.deviceCounts([id])).get(id) ?? 0);
+    // The stored id: on MySQL the lookup ignores letter case.
+    return toView(group, (await this.deviceCounts([group.id])).get(group.id) ?? 0);
   }
 
   async create(actor: string, req: CreateGroupRequest): Promise<GroupView> {
     const group = await this.db.transaction(async (tx) => {
-      found(await tx.findOneBy(AdminGroup, { id: req.parentId }), 'parent group', 'parentId');
+      await lockTree(tx);
+      const parent = found(await tx.findOneBy(AdminGroup, { id: req.parentId }), 'parent group', 'parentId');
       const now = nowIso();
       const g: AdminGroup = {
         id: randomUUID(),
         name: req.name,
-        parentId: req.parentId,
+        // The stored id, not the request's spelling (MySQL matched it ignoring letter case).
+        parentId: parent.id,
         policy: { locked: [] },
         version: 1,
         createdAt: now,
@@ -90,37 +93,47 @@ export class GroupsService {
 
   /** Rename and/or move. A stale version is a 409; moving under its own subtree a 400. */
   async update(actor: string, id: string, req: UpdateGroupRequest): Promise<GroupView> {
-    await this.db.transaction(async (tx) => {
+    const groupId = await this.db.transaction(async (tx) => {
+      await lockTree(tx);
       const group = found(await tx.findOneBy(AdminGroup, { id }), 'group');
-      if (req.parentId !== undefined && req.parentId !== group.parentId) {
-        if (group.parentId === null)
+      // Resolve the new parent to its stored id: MySQL matches ids ignoring letter case.
+      let parentId: string | undefined;
+      if (req.parentId !== undefined) {
+        if (req.parentId === group.parentId) parentId = group.parentId;
+        else if (group.parentId === null)
           throw new ApiError('invalid_request', 'the root group cannot be moved', 'parentId');
-        found(await tx.findOneBy(AdminGroup, { id: req.parentId }), 'parent group', 'parentId');
-        const subtree = await this.subtreeIds(tx, id);
-        if (subtree.includes(req.parentId))
-          throw new ApiError(
-            'invalid_request',
-            'a group cannot move under itself or its subgroups',
+        else
+          parentId = found(
+            await tx.findOneBy(AdminGroup, { id: req.parentId }),
+            'parent group',
             'parentId',
-          );
+          ).id;
       }
+      const moved = parentId !== undefined && parentId !== group.parentId;
+      if (moved && (await this.subtreeIds(tx, group.id)).includes(parentId!))
+        throw new ApiError(
+          'invalid_request',
+          'a group cannot move under itself or its subgroups',
+          'parentId',
+        );
       const changes = {
         ...(req.name !== undefined && { name: req.name }),
-        ...(req.parentId !== undefined && { parentId: req.parentId }),
+        ...(parentId !== undefined && { parentId }),
       };
-      await this.bumpVersion(tx, id, req.version, changes);
+      await this.bumpVersion(tx, group.id, req.version, changes);
       const after = { ...group, ...changes, version: group.version + 1 };
       await this.audit.record(tx, {
         actor,
-        action: req.parentId !== undefined && req.parentId !== group.parentId ? 'group.move' : 'group.update',
+        action: moved ? 'group.move' : 'group.update',
         objectType: 'group',
-        objectId: id,
+        objectId: group.id,
         before: auditView(group),
         after: auditView(after),
       });
       await this.snapshots.bump(tx);
+      return group.id;
     });
-    return this.get(id);
+    return this.get(groupId);
   }
 
   /**
@@ -130,9 +143,11 @@ export class GroupsService {
    */
   async delete(actor: string, id: string, cascade: boolean): Promise<void> {
     await this.db.transaction(async (tx) => {
+      await lockTree(tx);
       const group = found(await tx.findOneBy(AdminGroup, { id }), 'group');
       if (group.parentId === null) throw new ApiError('conflict', 'the root group cannot be deleted');
-      const subtree = await this.subtreeIds(tx, id);
+      // The stored id: the children's parentId matches it exactly, the request's spelling may not.
+      const subtree = await this.subtreeIds(tx, group.id);
       const devices = await tx.countBy(Device, { groupId: In(subtree) });
       if (!cascade && (subtree.length > 1 || devices > 0)) {
         throw new ApiError(
@@ -152,7 +167,7 @@ export class GroupsService {
         actor,
         action: 'group.delete',
         objectType: 'group',
-        objectId: id,
+        objectId: group.id,
         before: { ...auditView(group), subgroups: subtree.length - 1, devices },
         after: cascade ? { cascade: true, revokedDevices: devices } : null,
       });
@@ -211,6 +226,23 @@ export class GroupsService {
     const rows = await qb.getRawMany<{ groupId: string; n: string | number }>();
     return new Map(rows.map((r) => [r.groupId, Number(r.n)]));
   }
+}
+
+/**
+ * Serialises structural changes (create, move, delete) across instances: each takes a write
+ * lock on the root group row as the first statement of its transaction, so its checks (parent
+ * exists, no cycle, group empty) read the tree as the previous change committed it and stay
+ * true until it commits. Must come first: on MySQL a plain read before it would fix the
+ * transaction's snapshot at an older tree. SQLite has one writer at a time already.
+ */
+export async function lockTree(tx: EntityManager): Promise<void> {
+  if (tx.connection.options.type === 'better-sqlite3') return;
+  await tx
+    .createQueryBuilder(AdminGroup, 'g')
+    .select('g.id')
+    .where('g.parentId IS NULL')
+    .setLock('pessimistic_write')
+    .getMany();
 }
 
 function toView(g: AdminGroup, deviceCount: number): GroupView {

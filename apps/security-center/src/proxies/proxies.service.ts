@@ -19,7 +19,7 @@ import { nowIso } from '../database/columns';
 import { Device } from '../devices/device.entity';
 import { RuleHit } from '../policies/rule-hit.entity';
 import { SnapshotService } from '../snapshot/snapshot.service';
-import { UnknownObjectsService } from '../unknown-objects/unknown-objects.service';
+import { UnknownObjectsService, upsertRows } from '../unknown-objects/unknown-objects.service';
 import { ProxyEntity } from './proxy.entity';
 import { TrafficLog } from './traffic-log.entity';
 import { TrafficMinute } from './traffic-minute.entity';
@@ -147,33 +147,34 @@ export class ProxiesService {
   /** Stores what a heartbeat says and adds its counters to the current minute's aggregate. */
   async recordHeartbeat(proxy: ProxyEntity, beat: Heartbeat, now = new Date()): Promise<void> {
     const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString();
-    await this.db.transaction(async (tx) => {
-      await tx.update(
-        ProxyEntity,
-        { id: proxy.id },
-        {
-          lastHeartbeatAt: now.toISOString(),
-          instanceId: beat.instanceId,
-          version: beat.version,
-          snapshotVersion: beat.snapshotVersion,
-          cacheEntries: beat.cacheEntries,
-        },
-      );
-      // Atomic increments: beats handled by two instances at once both count.
-      if (!(await addToMinute(tx, proxy.id, minute, beat))) {
-        try {
-          await tx.insert(TrafficMinute, { proxyId: proxy.id, minute, ...beat.counters });
-        } catch (e) {
-          // Another instance inserted the row first: add to it.
-          if (!(await addToMinute(tx, proxy.id, minute, beat))) throw e;
-        }
-      }
-      await this.unknown.ingestUnknown(tx, beat.unknownObjects ?? []);
-      await this.unknown.ingestChanges(tx, proxy.id, beat.verdictChanges ?? []);
-      await addRuleHits(tx, beat.ruleHits ?? [], now.toISOString());
-      await addTraffic(tx, proxy.id, beat.traffic ?? []);
-      await markSeen(tx, beat.activeDevices ?? [], now.toISOString());
-    });
+    await retryOnDeadlock(() =>
+      this.db.transaction(async (tx) => {
+        await tx.update(
+          ProxyEntity,
+          { id: proxy.id },
+          {
+            lastHeartbeatAt: now.toISOString(),
+            instanceId: beat.instanceId,
+            version: beat.version,
+            snapshotVersion: beat.snapshotVersion,
+            cacheEntries: beat.cacheEntries,
+          },
+        );
+        // Atomic increments (one upsert): beats handled by two instances at once both count.
+        await upsertRows(
+          tx,
+          TrafficMinute,
+          ['proxyId', 'minute'],
+          [{ proxyId: proxy.id, minute, ...beat.counters }],
+          Object.fromEntries(COUNTER_NAMES.map((n) => [n, (cur: string, inc: string) => `${cur} + ${inc}`])),
+        );
+        await this.unknown.ingestUnknown(tx, beat.unknownObjects ?? []);
+        await this.unknown.ingestChanges(tx, proxy.id, beat.verdictChanges ?? []);
+        await addRuleHits(tx, beat.ruleHits ?? [], now.toISOString());
+        await addTraffic(tx, proxy.id, beat.traffic ?? []);
+        await markSeen(tx, beat.activeDevices ?? [], now.toISOString());
+      }),
+    );
   }
 
   async statuses(now = Date.now()): Promise<ProxyStatus[]> {
@@ -191,27 +192,30 @@ export class ProxiesService {
   }
 }
 
-async function addToMinute(
-  tx: EntityManager,
-  proxyId: string,
-  minute: string,
-  beat: Heartbeat,
-): Promise<boolean> {
-  const esc = (name: string) => tx.connection.driver.escape(name);
-  const result = await tx
-    .createQueryBuilder()
-    .update(TrafficMinute)
-    .set(Object.fromEntries(COUNTER_NAMES.map((n) => [n, () => `${esc(n)} + :${n}`])))
-    .setParameters(beat.counters)
-    .where('proxyId = :proxyId AND minute = :minute', { proxyId, minute })
-    .execute();
-  return (result.affected ?? 0) > 0;
+/**
+ * Runs a transaction again (up to 4 more times, after a short random pause) when the database
+ * chose it as a deadlock victim (MySQL errno 1213): the transaction was rolled back whole, so
+ * running it again is safe. Beats from several proxies touch the same rows in the same order,
+ * so this is a last resort, e.g. for InnoDB's gap locks between neighbouring new keys.
+ */
+async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (e) {
+      if (attempt >= attempts || !isDeadlock(e)) throw e;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
 }
 
-/**
- * Adds to counters with insert-if-absent then one atomic `hits = hits + CASE …` per chunk:
- * correct under concurrent beats on any engine, and a bounded number of statements.
- */
+function isDeadlock(e: unknown): boolean {
+  const err = e as { errno?: number; code?: string; driverError?: { errno?: number; code?: string } };
+  const errno = err.driverError?.errno ?? err.errno;
+  const code = err.driverError?.code ?? err.code;
+  return errno === 1213 || code === 'ER_LOCK_DEADLOCK';
+}
+
 /** Devices the proxy served since its previous beat: their last-seen time is now (never moved back). */
 async function markSeen(tx: EntityManager, deviceIds: readonly string[], at: string): Promise<void> {
   for (let i = 0; i < deviceIds.length; i += 500) {
@@ -225,35 +229,30 @@ async function markSeen(tx: EntityManager, deviceIds: readonly string[], at: str
   }
 }
 
+/**
+ * Adds to the rule counters with one upsert (`hits = hits + …`) per chunk of 500 rules, in
+ * rule-id order: correct under concurrent beats on any engine, and a bounded number of statements.
+ */
 async function addRuleHits(tx: EntityManager, hits: readonly HeartbeatRuleHit[], at: string): Promise<void> {
   const byRule = new Map<string, HeartbeatRuleHit>();
   for (const h of hits) {
     const seen = byRule.get(h.ruleId);
     byRule.set(h.ruleId, seen ? { ...h, hits: seen.hits + h.hits } : h);
   }
-  const all = [...byRule.values()];
-  const esc = (name: string) => tx.connection.driver.escape(name);
+  const all = [...byRule.values()].sort((a, b) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
   for (let i = 0; i < all.length; i += 500) {
-    const chunk = all.slice(i, i + 500);
-    await tx
-      .createQueryBuilder()
-      .insert()
-      .into(RuleHit)
-      .values(chunk.map((h) => ({ ruleId: h.ruleId, groupId: h.groupId, hits: 0, lastHitAt: null })))
-      .orIgnore()
-      .execute();
-    const id = esc('ruleId');
-    const cases = (col: string) =>
-      `CASE ${chunk.map(() => `WHEN ${id} = ? THEN ?`).join(' ')} ELSE ${col} END`;
-    const marks = chunk.map(() => '?').join(', ');
-    await tx.query(
-      `UPDATE ${esc('rule_hits')} SET ${esc('hits')} = ${esc('hits')} + ${cases('0')}, ${esc('groupId')} = ${cases(esc('groupId'))}, ${esc('lastHitAt')} = ? WHERE ${id} IN (${marks})`,
-      [
-        ...chunk.flatMap((h) => [h.ruleId, h.hits]),
-        ...chunk.flatMap((h) => [h.ruleId, h.groupId]),
-        at,
-        ...chunk.map((h) => h.ruleId),
-      ],
+    await upsertRows(
+      tx,
+      RuleHit,
+      ['ruleId'],
+      all
+        .slice(i, i + 500)
+        .map((h) => ({ ruleId: h.ruleId, groupId: h.groupId, hits: h.hits, lastHitAt: at })),
+      {
+        hits: (cur, inc) => `${cur} + ${inc}`,
+        groupId: (_cur, inc) => inc,
+        lastHitAt: (_cur, inc) => inc,
+      },
     );
   }
 }
@@ -265,27 +264,31 @@ async function addTraffic(
   proxyId: string,
   entries: readonly HeartbeatTraffic[],
 ): Promise<void> {
-  const esc = (name: string) => tx.connection.driver.escape(name);
+  // One row per (minute, kind), summed here, in a stable order; then one upsert adds them all.
+  const rows = new Map<string, Record<string, string | number>>();
   for (const t of entries) {
     const minute = new Date(Math.floor(Date.parse(t.minute) / 60_000) * 60_000).toISOString();
-    await tx
-      .createQueryBuilder()
-      .insert()
-      .into(TrafficLog)
-      .values({ proxyId, minute, kind: t.kind, requests: 0, items: 0, bytesSent: 0, bytesReceived: 0 })
-      .orIgnore()
-      .execute();
-    await tx
-      .createQueryBuilder()
-      .update(TrafficLog)
-      .set(Object.fromEntries(TRAFFIC_FIELDS.map((f) => [f, () => `${esc(f)} + :${f}`])))
-      .setParameters({
-        requests: t.requests,
-        items: t.items,
-        bytesSent: t.bytesSent,
-        bytesReceived: t.bytesReceived,
-      })
-      .where('proxyId = :proxyId AND minute = :minute AND kind = :kind', { proxyId, minute, kind: t.kind })
-      .execute();
+    const key = `${minute} ${t.kind}`;
+    const row = rows.get(key) ?? {
+      proxyId,
+      minute,
+      kind: t.kind,
+      requests: 0,
+      items: 0,
+      bytesSent: 0,
+      bytesReceived: 0,
+    };
+    for (const f of TRAFFIC_FIELDS) row[f] = (row[f] as number) + t[f];
+    rows.set(key, row);
+  }
+  const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+  for (let i = 0; i < sorted.length; i += 200) {
+    await upsertRows(
+      tx,
+      TrafficLog,
+      ['proxyId', 'minute', 'kind'],
+      sorted.slice(i, i + 200),
+      Object.fromEntries(TRAFFIC_FIELDS.map((f) => [f, (cur: string, inc: string) => `${cur} + ${inc}`])),
+    );
   }
 }

@@ -6,7 +6,15 @@ import type {
   VerdictAlertView,
 } from '@ksn/contracts';
 import { randomUUID } from 'node:crypto';
-import { DataSource, IsNull, Not, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import {
+  DataSource,
+  IsNull,
+  Not,
+  type EntityManager,
+  type EntityTarget,
+  type FindOptionsWhere,
+  type ObjectLiteral,
+} from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { sha256 } from '../common/crypto';
 import { found, type Paging } from '../common/query';
@@ -54,42 +62,34 @@ export class UnknownObjectsService {
       }
     }
     const esc = (name: string) => tx.connection.driver.escape(name);
-    const entries = [...merged.entries()];
+    // One order for every beat: concurrent beats lock the rows they share in the same order.
+    const entries = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (let i = 0; i < entries.length; i += CHUNK) {
       const chunk = entries.slice(i, i + CHUNK);
       const hashes = chunk.map(([h]) => h);
-      await tx
-        .createQueryBuilder()
-        .insert()
-        .into(UnknownObject)
-        .values(
-          chunk.map(([keyHash, m]) => ({
-            keyHash,
-            objectKey: m.key,
-            firstSeen: m.firstSeen,
-            lastSeen: m.lastSeen,
-            devices: 0,
-          })),
-        )
-        .orIgnore()
-        .execute();
-      // Widen the seen interval of rows that existed: one statement per chunk.
+      // Insert or widen the seen interval in one statement (insert-then-update deadlocks on InnoDB).
+      await upsertRows(
+        tx,
+        UnknownObject,
+        ['keyHash'],
+        chunk.map(([keyHash, m]) => ({
+          keyHash,
+          objectKey: m.key,
+          firstSeen: m.firstSeen,
+          lastSeen: m.lastSeen,
+          devices: 0,
+        })),
+        {
+          firstSeen: (cur, inc, fn) => `${fn.least}(${cur}, ${inc})`,
+          lastSeen: (cur, inc, fn) => `${fn.greatest}(${cur}, ${inc})`,
+        },
+      );
       const marks = hashes.map(() => '?').join(', ');
       const kh = esc('keyHash');
-      for (const [col, cmp, pick] of [
-        ['firstSeen', '>', (m: { firstSeen: string }) => m.firstSeen],
-        ['lastSeen', '<', (m: { lastSeen: string }) => m.lastSeen],
-      ] as const) {
-        const c = esc(col);
-        const cases = chunk.map(() => `WHEN ${kh} = ? AND ${c} ${cmp} ? THEN ?`).join(' ');
-        const params = chunk.flatMap(([h, m]) => [h, pick(m), pick(m)]);
-        await tx.query(
-          `UPDATE ${esc('unknown_objects')} SET ${c} = CASE ${cases} ELSE ${c} END WHERE ${kh} IN (${marks})`,
-          [...params, ...hashes],
-        );
-      }
       // Raw multi-row insert: the query builder's per-row work dominates at 100,000 pairs.
-      const pairs = chunk.flatMap(([keyHash, m]) => [...m.devices].map((deviceId) => [keyHash, deviceId]));
+      const pairs = chunk.flatMap(([keyHash, m]) =>
+        [...m.devices].sort().map((deviceId) => [keyHash, deviceId]),
+      );
       const ignore = tx.connection.options.type === 'better-sqlite3' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
       for (let j = 0; j < pairs.length; j += PAIR_CHUNK) {
         const part = pairs.slice(j, j + PAIR_CHUNK);
@@ -114,7 +114,7 @@ export class UnknownObjectsService {
     changes: readonly HeartbeatVerdictChange[],
   ): Promise<void> {
     if (changes.length === 0) return;
-    const rows = changes.map((c) => ({
+    const rows = [...changes].sort(byChange).map((c) => ({
       id: randomUUID(),
       keyHash: sha256(c.key),
       objectKey: c.key,
@@ -207,6 +207,56 @@ export class UnknownObjectsService {
       rows.filter((r) => r.expiresAt === null || r.expiresAt > now).map((r) => [r.keyHash, r.action]),
     );
   }
+}
+
+/** A stable order for verdict changes (concurrent beats then lock shared rows in the same order). */
+function byChange(a: HeartbeatVerdictChange, b: HeartbeatVerdictChange): number {
+  const ka = `${a.key}\n${a.at}\n${a.to}`;
+  const kb = `${b.key}\n${b.at}\n${b.to}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** SQL for an update expression: the stored value, the value the insert brought, engine functions. */
+export type UpsertUpdate = (
+  current: string,
+  incoming: string,
+  fn: { least: string; greatest: string },
+) => string;
+
+/**
+ * Inserts rows, or updates the ones whose key exists, in one statement per call:
+ * `INSERT … ON CONFLICT … DO UPDATE` (SQLite) or `INSERT … ON DUPLICATE KEY UPDATE` (MySQL).
+ * Unlike insert-if-absent then update, it takes each row's lock once, exclusively, so two
+ * transactions adding to the same rows wait for each other instead of deadlocking.
+ * Columns not in `update` keep their stored value. Pass rows in a stable order.
+ */
+export async function upsertRows(
+  tx: EntityManager,
+  entity: EntityTarget<ObjectLiteral>,
+  keys: readonly string[],
+  rows: readonly Record<string, unknown>[],
+  update: Record<string, UpsertUpdate>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const esc = (name: string) => tx.connection.driver.escape(name);
+  const table = tx.connection.getMetadata(entity).tableName;
+  const sqlite = tx.connection.options.type === 'better-sqlite3';
+  const columns = Object.keys(rows[0]!);
+  const row = `(${columns.map(() => '?').join(', ')})`;
+  const fn = sqlite ? { least: 'MIN', greatest: 'MAX' } : { least: 'LEAST', greatest: 'GREATEST' };
+  const sets = Object.entries(update)
+    .map(
+      ([col, expr]) =>
+        `${esc(col)} = ${expr(esc(col), sqlite ? `excluded.${esc(col)}` : `VALUES(${esc(col)})`, fn)}`,
+    )
+    .join(', ');
+  const onKey = sqlite
+    ? `ON CONFLICT (${keys.map(esc).join(', ')}) DO UPDATE SET`
+    : 'ON DUPLICATE KEY UPDATE';
+  await tx.query(
+    `INSERT INTO ${esc(table)} (${columns.map(esc).join(', ')}) VALUES ${rows.map(() => row).join(', ')} ${onKey} ${sets}`,
+    rows.flatMap((r) => columns.map((c) => r[c])),
+  );
 }
 
 function alertView(r: VerdictAlert, devices: number): VerdictAlertView {

@@ -63,8 +63,11 @@ export class UsersService {
     const passwordHash =
       req.password === undefined ? undefined : await argon2.hash(req.password, ARGON2_OPTIONS);
     return this.db.transaction(async (tx) => {
+      const demoting = req.role !== undefined && req.role !== 'admin';
+      // Lock first: then the user read below is current too.
+      const admins = demoting ? await lockAdmins(tx) : 0;
       const user = found(await tx.findOneBy(User, { id }), 'user');
-      if (req.role !== undefined && req.role !== 'admin' && user.role === 'admin') await keepOneAdmin(tx);
+      if (demoting && user.role === 'admin') keepOneAdmin(admins);
       const changes: Partial<User> = {
         ...(req.role !== undefined && { role: req.role }),
         ...(passwordHash !== undefined && { passwordHash, failedLogins: 0, lockedUntil: null }),
@@ -86,9 +89,10 @@ export class UsersService {
 
   async remove(actor: string, id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
+      const admins = await lockAdmins(tx);
       const user = found(await tx.findOneBy(User, { id }), 'user');
       if (user.username === actor) throw new ApiError('conflict', 'you cannot delete yourself');
-      if (user.role === 'admin') await keepOneAdmin(tx);
+      if (user.role === 'admin') keepOneAdmin(admins);
       await tx.delete(Session, { userId: id });
       await tx.delete(User, { id });
       await this.audit.record(tx, {
@@ -164,9 +168,20 @@ export class UsersService {
   }
 }
 
-async function keepOneAdmin(tx: EntityManager): Promise<void> {
-  if ((await tx.countBy(User, { role: 'admin' })) <= 1)
-    throw new ApiError('conflict', 'the last admin cannot be removed or demoted');
+/**
+ * Counts the admins, write-locking their rows until the transaction ends (MySQL; SQLite has
+ * one writer at a time): two admins demoted or deleted at once by different requests or
+ * instances then run one after the other, and the second sees the first's change. Call it as
+ * the transaction's first statement, so its later plain reads are not from an older snapshot.
+ */
+async function lockAdmins(tx: EntityManager): Promise<number> {
+  const lock =
+    tx.connection.options.type === 'better-sqlite3' ? {} : { lock: { mode: 'pessimistic_write' as const } };
+  return (await tx.find(User, { where: { role: 'admin' }, select: { id: true }, ...lock })).length;
+}
+
+function keepOneAdmin(admins: number): void {
+  if (admins <= 1) throw new ApiError('conflict', 'the last admin cannot be removed or demoted');
 }
 
 function userView(u: User): UserView {
