@@ -105,6 +105,38 @@ describeEachEngine('upstream, leases and jobs', (db) => {
     }
   });
 
+  it('stores a category tree larger than 64 KB intact', async () => {
+    // 1,500 categories with long paths: about 200 KB of JSON (TEXT on MySQL holds 64 KB).
+    const tree = Array.from({ length: 30 }, (_, i) => {
+      const name = `Category ${i} ${'x'.repeat(60)}`;
+      return {
+        name,
+        path: name,
+        children: Array.from({ length: 50 }, (_, j) => ({
+          name: `Sub ${j}`,
+          path: `${name}/Sub ${j} ${'y'.repeat(40)}`,
+          children: [],
+        })),
+      };
+    });
+    const big = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ categories: tree })),
+    );
+    await listen(big, 0, '127.0.0.1');
+    const withBig = await startTestApp(db().url, { KSN_UPSTREAM_URL: serverUrl(big) }, { jobs: false });
+    try {
+      const a = await loginAs(withBig);
+      await a.agent.post('/api/v1/categories/sync').set('X-CSRF-Token', a.csrf).expect(200);
+      const stored = (await a.agent.get('/api/v1/categories').expect(200)).body as CategoriesView;
+      expect(JSON.stringify(stored.categories).length).toBeGreaterThan(65_536);
+      expect(stored.categories).toEqual(tree);
+    } finally {
+      await withBig.close();
+      big.closeAllConnections();
+      await new Promise((r) => big.close(r));
+    }
+  });
+
   it('grants a job lease to one instance at a time, and to another once it expires', async () => {
     const ds = app.get(DataSource);
     const a = new LeaseService(ds);

@@ -6,6 +6,7 @@ import { TimeColumn } from '../database/columns';
 @Entity('category_tree')
 export class CategoryTree {
   @PrimaryColumn({ type: 'integer' }) id!: number;
-  @Column({ type: 'simple-json' }) categories!: CategoryNode[];
+  /** `json`: JSON text, LONGTEXT on MySQL (a large upstream tree outgrows TEXT's 64 KB; migration LongJson). */
+  @Column({ type: 'json' }) categories!: CategoryNode[];
   @TimeColumn() syncedAt!: string;
 }

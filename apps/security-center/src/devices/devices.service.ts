@@ -6,6 +6,7 @@ import { ApiError } from '../common/api-error';
 import { found, type Paging } from '../common/query';
 import { nowIso } from '../database/columns';
 import { AdminGroup } from '../groups/group.entity';
+import { lockTree } from '../groups/groups.service';
 import { SnapshotService } from '../snapshot/snapshot.service';
 import { Device } from './device.entity';
 
@@ -32,6 +33,8 @@ export class DevicesService {
   /** Moves devices to a group; proxies apply the new group's policy at the next snapshot. */
   async move(actor: string, req: MoveDevicesRequest): Promise<MoveDevicesResponse> {
     return this.db.transaction(async (tx) => {
+      // First: the target group cannot be deleted under this move (see lockTree).
+      await lockTree(tx);
       // Store the id of the row found, not the request's spelling: MySQL compares ids case-insensitively.
       const groupId = found(await tx.findOneBy(AdminGroup, { id: req.groupId }), 'group', 'groupId').id;
       const devices = await tx.findBy(Device, { id: In(req.deviceIds) });

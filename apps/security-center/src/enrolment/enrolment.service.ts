@@ -21,6 +21,7 @@ import { AuditService } from '../audit/audit.service';
 import { ApiError } from '../common/api-error';
 import { found } from '../common/query';
 import { AdminGroup } from '../groups/group.entity';
+import { lockTree } from '../groups/groups.service';
 import { newSecret, sha256 } from '../common/crypto';
 import { CONFIG, type Config } from '../config';
 import { nowIso } from '../database/columns';
@@ -148,6 +149,8 @@ export class EnrolmentService {
       createdAt: nowIso(),
     };
     await this.db.transaction(async (tx) => {
+      // First: the group cannot be deleted under this token's creation (see lockTree).
+      await lockTree(tx);
       // Store the id of the row found, not the request's spelling: MySQL compares ids case-insensitively.
       row.groupId = found(await tx.findOneBy(AdminGroup, { id: req.groupId }), 'group', 'groupId').id;
       await tx.insert(EnrolmentToken, row);

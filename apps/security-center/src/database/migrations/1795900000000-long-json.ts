@@ -1,7 +1,8 @@
 import { TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 // JSON documents larger than 64 KB: group policies (the contract allows 10,000 rules in a
-// 1 MB body) and the audit log's before/after (which hold whole policies). TEXT holds 64 KB
+// 1 MB body), the audit log's before/after (which hold whole policies) and the category tree
+// synced from the upstream (read up to 16 MiB). TEXT holds 64 KB
 // on MySQL (a longer value is a 500, or is cut short outside strict mode); LONGTEXT 4 GB.
 // The entities type these columns `json`: TypeORM stores it as JSON text on every engine and
 // accepts LONGTEXT for it on MySQL and MariaDB.
@@ -14,6 +15,7 @@ const COLUMNS = [
   { table: 'admin_groups', column: 'policy', nullable: false },
   { table: 'audit_log', column: 'before', nullable: true },
   { table: 'audit_log', column: 'after', nullable: true },
+  { table: 'category_tree', column: 'categories', nullable: false },
 ] as const;
 
 export class LongJson1795900000000 implements MigrationInterface {
