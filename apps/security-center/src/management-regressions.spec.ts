@@ -162,4 +162,23 @@ describeEachEngine('management API regressions', (db) => {
       expect(enrolled.groupId).toBe(target.id);
     }
   });
+
+  it('records a device enrolment in the audit log, with the enrolment token as the actor', async () => {
+    const enrolled = (
+      await http()
+        .post('/api/v1/enrol')
+        .send({ enrolmentToken: TEST_ENROLMENT_TOKEN, deviceName: 'audited-pc' })
+        .expect(201)
+    ).body as TokenResponse;
+    const page = (
+      await admin.agent.get(`/api/v1/audit?objectType=device&objectId=${enrolled.deviceId}`).expect(200)
+    ).body as { items: { actor: string; action: string; after: { name: string; groupId: string } }[] };
+    expect(page.items).toEqual([
+      expect.objectContaining({
+        actor: expect.stringMatching(/^enrolment-token:/) as string,
+        action: 'device.enrol',
+        after: expect.objectContaining({ name: 'audited-pc', groupId: enrolled.groupId }) as object,
+      }),
+    ]);
+  });
 });

@@ -121,6 +121,15 @@ export class EnrolmentService {
         groupChangedAt: null,
       };
       await tx.insert(Device, d);
+      // The device is the actor of its own enrolment, through the token it presented.
+      await this.audit.record(tx, {
+        actor: `enrolment-token:${et.id}`,
+        action: 'device.enrol',
+        objectType: 'device',
+        objectId: d.id,
+        before: null,
+        after: { name: d.name, groupId: d.groupId, enrolmentToken: et.label },
+      });
       return d;
     });
     return this.issue(signer, device);
