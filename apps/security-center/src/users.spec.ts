@@ -82,6 +82,29 @@ describeEachEngine('users, API tokens and audit', (db) => {
     await admin.agent.delete(`/api/v1/users/${created.id}`).set('X-CSRF-Token', admin.csrf).expect(404);
   });
 
+  it('treats usernames the same whatever their letter case, on every engine', async () => {
+    await admin.agent
+      .post('/api/v1/users')
+      .set('X-CSRF-Token', admin.csrf)
+      .send({ username: 'Ingrid', password: 'a long enough password', role: 'auditor' })
+      .expect(201);
+    // One user: another spelling is taken, and logs in to the same account.
+    expect(
+      (
+        await admin.agent
+          .post('/api/v1/users')
+          .set('X-CSRF-Token', admin.csrf)
+          .send({ username: 'INGRID', password: 'another long password', role: 'admin' })
+          .expect(409)
+      ).body,
+    ).toMatchObject({ error: 'conflict', field: 'username' });
+    const login = await http()
+      .post('/api/v1/auth/login')
+      .send({ username: 'ingrid', password: 'a long enough password' })
+      .expect(200);
+    expect(login.body).toMatchObject({ username: 'Ingrid', role: 'auditor' });
+  });
+
   it('locks an account after repeated failed logins', async () => {
     await admin.agent
       .post('/api/v1/users')

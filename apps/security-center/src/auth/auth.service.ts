@@ -71,9 +71,21 @@ export class AuthService {
     return this.users.count();
   }
 
+  /**
+   * The user a login names, its letter case ignored on every engine (as MySQL's collation
+   * does); an exact match first, for accounts created before usernames were unique that way.
+   */
+  private async findUser(username: string): Promise<User | null> {
+    const candidates = await this.users
+      .createQueryBuilder('u')
+      .where('LOWER(u.username) = LOWER(:username)', { username })
+      .getMany();
+    return candidates.find((u) => u.username === username) ?? candidates[0] ?? null;
+  }
+
   /** Checks the password; on success opens a session and returns its cookie token. */
   async login(username: string, password: string): Promise<{ token: string; me: Me; expiresAt: Date }> {
-    const user = await this.users.findOneBy({ username });
+    const user = await this.findUser(username);
     if (!user) {
       this.dummyHash ??= argon2.hash('not-a-password', ARGON2_OPTIONS);
       await argon2.verify(await this.dummyHash, password);

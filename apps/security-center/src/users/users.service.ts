@@ -44,8 +44,13 @@ export class UsersService {
       createdAt: nowIso(),
     };
     await this.db.transaction(async (tx) => {
-      if (await tx.existsBy(User, { username: req.username }))
-        throw new ApiError('conflict', `user ${req.username} exists already`, 'username');
+      // Usernames are unique whatever their letter case, on every engine (MySQL's collation
+      // compares them case-insensitively; SQLite would not): `Alice` and `alice` are one user.
+      const taken = await tx
+        .createQueryBuilder(User, 'u')
+        .where('LOWER(u.username) = LOWER(:username)', { username: req.username })
+        .getExists();
+      if (taken) throw new ApiError('conflict', `user ${req.username} exists already`, 'username');
       await tx.insert(User, user);
       await this.audit.record(tx, {
         actor,
