@@ -3,25 +3,16 @@ import { importPublicKey, verifyDeviceToken } from '@ksn/device-auth';
 import type { DashboardResponse, Snapshot, TokenResponse } from '@ksn/contracts';
 import request from 'supertest';
 import { describeEachEngine } from '../test/databases';
-import { ADMIN_PASSWORD, loginAs, startTestApp, TEST_ENROLMENT_TOKEN, TEST_PROXY_KEY } from '../test/app';
+import {
+  ADMIN_PASSWORD,
+  heartbeatBody,
+  loginAs,
+  startTestApp,
+  TEST_ENROLMENT_TOKEN,
+  TEST_PROXY_KEY,
+} from '../test/app';
 
-const beat = (counters: Partial<Record<string, number>> = {}) => ({
-  instanceId: 'proxy-a',
-  version: '0.1.0',
-  snapshotVersion: 2,
-  cacheEntries: 10,
-  counters: {
-    lookups: 0,
-    cacheHits: 0,
-    upstreamRequests: 0,
-    upstreamErrors: 0,
-    staleAnswers: 0,
-    bytesSaved: 0,
-    telemetryForwarded: 0,
-    telemetryBlocked: 0,
-    ...counters,
-  },
-});
+const beat = heartbeatBody;
 
 describeEachEngine('security-center API', (db) => {
   let app: INestApplication;

@@ -10,7 +10,7 @@ import type {
   UserView,
 } from '@ksn/contracts';
 import request from 'supertest';
-import { loginAs, startTestApp, TEST_PROXY_KEY } from '../test/app';
+import { heartbeatBody, loginAs, startTestApp, TEST_PROXY_KEY } from '../test/app';
 import { describeEachEngine } from '../test/databases';
 
 /**
@@ -151,35 +151,31 @@ describeEachEngine('concurrent requests', (db) => {
         http()
           .post('/api/v1/proxy/heartbeat')
           .set({ Authorization: `Bearer ${key}` })
-          .send({
-            instanceId: `race-${n}`,
-            version: '0.1.0',
-            snapshotVersion: 1,
-            cacheEntries: 0,
-            counters: {
-              lookups: 1,
-              cacheHits: 0,
-              upstreamRequests: 0,
-              upstreamErrors: 0,
-              staleAnswers: 0,
-              bytesSaved: 0,
-              telemetryForwarded: 0,
-              telemetryBlocked: 0,
-            },
-            // Different orders per beat: row locks are taken in whatever order the rows come.
-            ruleHits: (n % 2 === 0 ? rules : [...rules].reverse()).map((ruleId) => ({
-              ruleId,
-              groupId: rootId,
-              hits: 1,
-            })),
-            unknownObjects: (n % 2 === 0 ? keys : [...keys].reverse()).map((k) => ({
-              key: k,
-              deviceIds: [`dev-${n}`],
-              firstSeen: now.toISOString(),
-              lastSeen: now.toISOString(),
-            })),
-            traffic: [{ minute, kind: 'lookup', requests: 1, items: 1, bytesSent: 10, bytesReceived: 20 }],
-          });
+          .send(
+            heartbeatBody(
+              { lookups: 1 },
+              {
+                instanceId: `race-${n}`,
+                snapshotVersion: 1,
+                cacheEntries: 0,
+                // Different orders per beat: row locks are taken in whatever order the rows come.
+                ruleHits: (n % 2 === 0 ? rules : [...rules].reverse()).map((ruleId) => ({
+                  ruleId,
+                  groupId: rootId,
+                  hits: 1,
+                })),
+                unknownObjects: (n % 2 === 0 ? keys : [...keys].reverse()).map((k) => ({
+                  key: k,
+                  deviceIds: [`dev-${n}`],
+                  firstSeen: now.toISOString(),
+                  lastSeen: now.toISOString(),
+                })),
+                traffic: [
+                  { minute, kind: 'lookup', requests: 1, items: 1, bytesSent: 10, bytesReceived: 20 },
+                ],
+              },
+            ),
+          );
       const rounds = 3;
       for (let round = 0; round < rounds; round++) {
         const results = await Promise.all(

@@ -10,27 +10,11 @@ import type {
 import type { EventEmitter } from 'node:events';
 import request from 'supertest';
 import { SnapshotService } from './snapshot/snapshot.service';
-import { loginAs, startTestApp, TEST_ENROLMENT_TOKEN, TEST_PROXY_KEY } from '../test/app';
+import { heartbeatBody, loginAs, startTestApp, TEST_ENROLMENT_TOKEN, TEST_PROXY_KEY } from '../test/app';
 import { describeEachEngine } from '../test/databases';
 
-const beat = (counters: Partial<Record<string, number>> = {}, extra: Record<string, unknown> = {}) => ({
-  instanceId: 'proxy-regressions',
-  version: '0.1.0',
-  snapshotVersion: 2,
-  cacheEntries: 10,
-  counters: {
-    lookups: 0,
-    cacheHits: 0,
-    upstreamRequests: 0,
-    upstreamErrors: 0,
-    staleAnswers: 0,
-    bytesSaved: 0,
-    telemetryForwarded: 0,
-    telemetryBlocked: 0,
-    ...counters,
-  },
-  ...extra,
-});
+const beat = (counters: Parameters<typeof heartbeatBody>[0] = {}, extra: Record<string, unknown> = {}) =>
+  heartbeatBody(counters, { instanceId: 'proxy-regressions', ...extra });
 
 describeEachEngine('management API regressions', (db) => {
   let app: INestApplication;

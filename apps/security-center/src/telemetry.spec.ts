@@ -1,27 +1,19 @@
 import type { INestApplication } from '@nestjs/common';
-import type {
-  CreatedProxy,
-  DashboardResponse,
-  ProxyDetail,
-  RuleHitView,
-  TrafficLogEntry,
-  UnknownObjectPage,
-  VerdictAlertView,
+import {
+  zeroCounters,
+  type CreatedProxy,
+  type DashboardResponse,
+  type ProxyDetail,
+  type RuleHitView,
+  type TrafficLogEntry,
+  type UnknownObjectPage,
+  type VerdictAlertView,
 } from '@ksn/contracts';
 import request from 'supertest';
 import { loginAs, startTestApp, TEST_ENROLMENT_TOKEN, TEST_PROXY_KEY } from '../test/app';
 import { describeEachEngine } from '../test/databases';
 
-const zero = {
-  lookups: 0,
-  cacheHits: 0,
-  upstreamRequests: 0,
-  upstreamErrors: 0,
-  staleAnswers: 0,
-  bytesSaved: 0,
-  telemetryForwarded: 0,
-  telemetryBlocked: 0,
-};
+const zero = zeroCounters();
 const KEY_A = 'sha256:' + 'a'.repeat(64);
 const KEY_B = 'sha256:' + 'b'.repeat(64);
 

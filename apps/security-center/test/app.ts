@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { zeroCounters, type HeartbeatCounters } from '@ksn/contracts';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -31,4 +32,19 @@ export async function loginAs(app: INestApplication, username = 'admin', passwor
   const agent = request.agent(app.getHttpServer());
   const res = await agent.post('/api/v1/auth/login').send({ username, password }).expect(200);
   return { agent, csrf: (res.body as { csrfToken: string }).csrfToken };
+}
+
+/** A proxy heartbeat body: every counter zero unless given, and the fields a proxy always sends. */
+export function heartbeatBody(
+  counters: Partial<Record<keyof HeartbeatCounters, number>> = {},
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    instanceId: 'proxy-a',
+    version: '0.1.0',
+    snapshotVersion: 2,
+    cacheEntries: 10,
+    counters: { ...zeroCounters(), ...counters },
+    ...extra,
+  };
 }
