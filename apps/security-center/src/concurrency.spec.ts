@@ -6,6 +6,7 @@ import type {
   GroupView,
   AuditPage,
   RuleHitView,
+  Snapshot,
   UnknownObjectPage,
   UserView,
 } from '@ksn/contracts';
@@ -192,6 +193,40 @@ describeEachEngine('concurrent requests', (db) => {
       expect(objects.items.filter((o) => keys.includes(o.key)).map((o) => o.devices)).toEqual(
         keys.map(() => 12),
       );
+    });
+  });
+
+  describe('policies', () => {
+    it('the same rule id sent to two groups at once: one takes it, the other gets 409', async () => {
+      for (let round = 0; round < 5; round++) {
+        const a = await group(`PA${round}`, rootId);
+        const b = await group(`PB${round}`, rootId);
+        const id = `shared-rule-${round}`;
+        const put = (g: GroupView) =>
+          write('put', `/api/v1/groups/${g.id}/policy`).send({
+            version: g.version,
+            policy: {
+              appControl: {
+                mode: 'default-allow',
+                testMode: false,
+                rules: [{ id, action: 'block', status: 'on', match: { kind: 'category', path: 'Games' } }],
+              },
+              locked: [],
+            },
+          });
+        const results = await Promise.all([put(a), put(b)]);
+        expect(statuses(results)).toEqual([200, 409]);
+        const snapshot = (
+          await http()
+            .get('/api/v1/proxy/snapshot')
+            .set({ Authorization: `Bearer ${TEST_PROXY_KEY}` })
+            .expect(200)
+        ).body as Snapshot;
+        const owners = snapshot.groups.filter(
+          (g) => [a.id, b.id].includes(g.id) && g.policy.appControl.rules.some((r) => r.id === id),
+        );
+        expect(owners).toHaveLength(1);
+      }
     });
   });
 

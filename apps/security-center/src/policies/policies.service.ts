@@ -22,7 +22,7 @@ import { AuditService } from '../audit/audit.service';
 import { ApiError } from '../common/api-error';
 import { found } from '../common/query';
 import { AdminGroup } from '../groups/group.entity';
-import { GroupsService } from '../groups/groups.service';
+import { GroupsService, lockTree } from '../groups/groups.service';
 import { SnapshotService } from '../snapshot/snapshot.service';
 import { RuleHit } from './rule-hit.entity';
 
@@ -60,6 +60,9 @@ export class PoliciesService {
    */
   async update(actor: string, groupId: string, req: UpdatePolicyRequest): Promise<GroupPolicyView> {
     await this.db.transaction(async (tx) => {
+      // First: rule ids unique across groups, and an ancestor's locks, are read as the last
+      // committed change left them and stay so until this one commits (see lockTree).
+      await lockTree(tx);
       const all = await tx.find(AdminGroup);
       const group = found(
         all.find((g) => g.id === groupId),
