@@ -53,6 +53,28 @@ export function stripHopByHop(
  */
 export const BODY_REFUSALS: ReadonlySet<number> = new Set([400, 413, 415, 422]);
 
+/**
+ * A refusal by policy rather than of the proxy: an upstream ksn-proxy (tiering) answers
+ * 403 `sending_disabled` when its policy for this proxy's group disables sending that
+ * kind. Final, like a device's own policy: counted as blocked, never retried.
+ */
+export function policyRefusal(status: number, error: string | undefined): boolean {
+  return status === 403 && error === 'sending_disabled';
+}
+
+/** The `error` code of a refusal's JSON body (`{"error": …}`), if it has one. */
+export function refusalCode(text: string): string | undefined {
+  try {
+    const error = (JSON.parse(text) as { error?: unknown }).error;
+    return typeof error === 'string' ? error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Most bytes of a refusal's body read for its code; the rest is read and dropped. */
+const REFUSAL_TEXT_MAX = 4096;
+
 /** Upstream statuses that mean "not now": the submission is spooled and delivered later. */
 export function upstreamUnavailable(status: number): boolean {
   return status >= 500 || status === 429 || status === 408;
@@ -61,8 +83,11 @@ export function upstreamUnavailable(status: number): boolean {
 export type ForwardOutcome =
   /** The upstream answered (2xx, or a refusal in BODY_REFUSALS) and its answer was passed to the device. */
   | { kind: 'answered'; status: number; bytesReceived: number }
-  /** The upstream refused the proxy itself (see BODY_REFUSALS): nothing was sent to the device. */
-  | { kind: 'refused'; status: number; bytesReceived: number }
+  /**
+   * The upstream refused the proxy itself (see BODY_REFUSALS), or by policy (see
+   * `policyRefusal`, `error` is the refusal's code): nothing was sent to the device.
+   */
+  | { kind: 'refused'; status: number; bytesReceived: number; error?: string | undefined }
   /**
    * The upstream could not take it (connection error, timeout, 5xx, 429, 408): nothing was
    * sent to the device. `status` when the upstream answered.
@@ -140,9 +165,16 @@ export class TelemetryForwarder {
         let bytes = 0;
         proxyRes.on('data', (c: Buffer) => (bytes += c.length));
         if (status >= 300 && !BODY_REFUSALS.has(status)) {
-          // Not the device's to see (a device told 401 would think its own token bad): read and drop it.
-          proxyRes.on('end', () => settle({ kind: 'refused', status, bytesReceived: bytes }));
-          proxyRes.on('error', () => settle({ kind: 'refused', status, bytesReceived: bytes }));
+          // Not the device's to see (a device told 401 would think its own token bad): read
+          // and drop it, keeping its start for the refusal's code.
+          let text = '';
+          proxyRes.on('data', (c: Buffer) => {
+            if (text.length < REFUSAL_TEXT_MAX) text += c.toString('utf8', 0, REFUSAL_TEXT_MAX - text.length);
+          });
+          const refused = () =>
+            settle({ kind: 'refused', status, bytesReceived: bytes, error: refusalCode(text) });
+          proxyRes.on('end', refused);
+          proxyRes.on('error', refused);
           proxyRes.resume();
           return;
         }

@@ -373,4 +373,26 @@ describe('ksn-proxy telemetry: which upstream refusals reach the device', () => 
     expect(await metricValue(proxy, 'ksn_proxy_telemetry_total{outcome="forwarded"}')).toBe(1);
     expect(requests).toBe(3);
   });
+
+  it("an upstream proxy's policy refusal (403 sending_disabled) is the device's answer too, counted as blocked", async () => {
+    answers = [{ status: 403, body: '{"error":"sending_disabled","message":"off for this group"}' }];
+    const res = await send(proxy, sc.token(), stats);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: 'sending_disabled' });
+    expect(await metricValue(proxy, 'ksn_proxy_telemetry_total{outcome="blocked_by_policy"}')).toBe(1);
+    expect(proxy.spool.size).toBe(0);
+  });
+
+  it("a spooled record refused by the upstream proxy's policy is removed, not retried until the spool fills", async () => {
+    answers = [
+      { status: 503, body: '{}' },
+      { status: 403, body: '{"error":"sending_disabled","message":"off for this group"}' },
+    ];
+    expect((await send(proxy, sc.token(), stats)).status).toBe(202); // 503: spooled
+    await proxy.spool.deliver(); // 403 sending_disabled: final
+    expect(proxy.spool.size).toBe(0);
+    expect(await metricValue(proxy, 'ksn_proxy_telemetry_total{outcome="blocked_by_policy"}')).toBe(1);
+    expect(await metricValue(proxy, 'ksn_proxy_spool_dropped_total')).toBe(0);
+    expect(requests).toBe(2);
+  });
 });

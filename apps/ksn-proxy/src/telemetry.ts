@@ -16,6 +16,8 @@ import type { PolicyIndex } from './policy-store';
 import type { DeliveryResult, SpoolMeta, TelemetrySpool } from './spool';
 import {
   BODY_REFUSALS,
+  policyRefusal,
+  refusalCode,
   upstreamUnavailable,
   type ForwardOutcome,
   type TelemetryForwarder,
@@ -103,6 +105,12 @@ export async function handleTelemetry(
   }
   if (outcome.kind === 'refused') {
     deps.traffic.record('telemetry', records.length, body.length, outcome.bytesReceived);
+    if (policyRefusal(outcome.status, outcome.error)) {
+      // The upstream proxy's policy for this proxy's group: as final as the device's own.
+      deps.counters.telemetryBlocked++;
+      deps.metrics.telemetry.inc({ outcome: 'blocked_by_policy' });
+      throw new HttpError('sending_disabled', `sending ${kind} is disabled by the upstream proxy's policy`);
+    }
     deps.metrics.telemetry.inc({ outcome: 'failed' });
     deps.log.warn('the upstream refused telemetry from this proxy: check its upstream credential and URL', {
       status: outcome.status,
@@ -207,6 +215,12 @@ export function spoolDelivery(
       // The upstream's acknowledgement is small; a larger one is a failure (retried later).
       const text = await readCapped(res.body, SMALL_ANSWER_MAX_BYTES);
       exchange(res.statusCode < 300 ? 'success' : 'error', true, Buffer.byteLength(text));
+      if (policyRefusal(res.statusCode, refusalCode(text))) {
+        // The upstream proxy's policy disables sending this kind for this proxy's group: final.
+        deps.counters.telemetryBlocked++;
+        deps.metrics.telemetry.inc({ outcome: 'blocked_by_policy' });
+        return 'blocked';
+      }
       // Not now, or a refusal of this proxy's credential or URL (not of the record): kept for later.
       if (upstreamUnavailable(res.statusCode)) return 'retry';
       if (res.statusCode >= 300 && !BODY_REFUSALS.has(res.statusCode)) return 'retry';
