@@ -91,6 +91,7 @@ export function render() {
     '| `ENROLMENT_TOKEN` | (empty) | Enrolment token for the default group, registered at the first start |',
     '| `KSN_UPSTREAM_URL` | `http://cloud-emulator:13180` | The upstream cloud |',
     '| `UPSTREAM_API_KEY` | (empty) | Bearer key for the upstream |',
+    '| `TIER_CLIENT_GROUPS` | (empty) | When branch proxies use the bundled proxy as their upstream: their group id(s), comma-separated |',
     '| `KSN_IMAGE_PREFIX`, `KSN_VERSION` | `ksn`, `latest` | Image names: `<prefix>/<service>:<version>` |',
     '| `SECURITY_CENTER_BIND`, `PROXY_BIND`, `GRAFANA_BIND` | `0.0.0.0`, `0.0.0.0`, `127.0.0.1` | Host addresses the published ports bind |',
     '| `COOKIE_SECURE` | `false` | Set `true` behind an HTTPS load balancer |',
