@@ -65,8 +65,7 @@ export async function handleTelemetry(
     throw new HttpError('invalid_request', `${parsed.field || 'body'} ${parsed.message}`, parsed.field);
   const { kind, records } = parsed.value;
   if (!sendingAllowed(caller.policy, kind) || !deps.upstream.enabled || deps.forwarder === undefined) {
-    deps.counters.telemetryBlocked++;
-    deps.metrics.telemetry.inc({ outcome: 'blocked_by_policy' });
+    countBlocked(deps);
     throw new HttpError(
       'sending_disabled',
       deps.upstream.enabled
@@ -107,8 +106,7 @@ export async function handleTelemetry(
     deps.traffic.record('telemetry', records.length, body.length, outcome.bytesReceived);
     if (policyRefusal(outcome.status, outcome.error)) {
       // The upstream proxy's policy for this proxy's group: as final as the device's own.
-      deps.counters.telemetryBlocked++;
-      deps.metrics.telemetry.inc({ outcome: 'blocked_by_policy' });
+      countBlocked(deps);
       throw new HttpError('sending_disabled', `sending ${kind} is disabled by the upstream proxy's policy`);
     }
     deps.metrics.telemetry.inc({ outcome: 'failed' });
@@ -174,6 +172,12 @@ export function spoolPermits(
   return true;
 }
 
+/** Telemetry a policy kept in the network: the heartbeat counter and the metric, together. */
+function countBlocked(deps: { counters: HeartbeatCounters; metrics: ProxyMetrics }): void {
+  deps.counters.telemetryBlocked++;
+  deps.metrics.telemetry.inc({ outcome: 'blocked_by_policy' });
+}
+
 /** Delivers one spooled record (what the spool calls). */
 export function spoolDelivery(
   opts: { url: string; token: string; timeoutMs: number },
@@ -183,8 +187,7 @@ export function spoolDelivery(
     const permitted = spoolPermits(deps.snapshot(), body, meta);
     if (permitted === 'later') return 'retry';
     if (!permitted) {
-      deps.counters.telemetryBlocked++;
-      deps.metrics.telemetry.inc({ outcome: 'blocked_by_policy' });
+      countBlocked(deps);
       return 'blocked';
     }
     if (deps.upstream.breaker.state === 'open') return 'retry';
@@ -214,18 +217,18 @@ export function spoolDelivery(
       });
       // The upstream's acknowledgement is small; a larger one is a failure (retried later).
       const text = await readCapped(res.body, SMALL_ANSWER_MAX_BYTES);
-      exchange(res.statusCode < 300 ? 'success' : 'error', true, Buffer.byteLength(text));
+      const received = Buffer.byteLength(text);
+      exchange(res.statusCode < 300 ? 'success' : 'error', true, received);
       if (policyRefusal(res.statusCode, refusalCode(text))) {
         // The upstream proxy's policy disables sending this kind for this proxy's group: final.
-        deps.counters.telemetryBlocked++;
-        deps.metrics.telemetry.inc({ outcome: 'blocked_by_policy' });
+        countBlocked(deps);
         return 'blocked';
       }
       // Not now, or a refusal of this proxy's credential or URL (not of the record): kept for later.
       if (upstreamUnavailable(res.statusCode)) return 'retry';
       if (res.statusCode >= 300 && !BODY_REFUSALS.has(res.statusCode)) return 'retry';
       const items = (JSON.parse(body.toString('utf8')) as { records: unknown[] }).records.length;
-      deps.traffic.record('telemetry', items, body.length, Buffer.byteLength(text));
+      deps.traffic.record('telemetry', items, body.length, received);
       if (res.statusCode >= 300) {
         deps.metrics.telemetry.inc({ outcome: 'failed' });
         return 'drop';

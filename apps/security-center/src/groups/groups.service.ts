@@ -229,11 +229,13 @@ export class GroupsService {
 }
 
 /**
- * Serialises structural changes (create, move, delete) across instances: each takes a write
- * lock on the root group row as the first statement of its transaction, so its checks (parent
- * exists, no cycle, group empty) read the tree as the previous change committed it and stay
- * true until it commits. Must come first: on MySQL a plain read before it would fix the
- * transaction's snapshot at an older tree. SQLite has one writer at a time already.
+ * Serialises, across instances, every write whose checks read the group tree: a group's
+ * create, move and delete, a device move, an enrolment token's creation and a policy update
+ * (locks of ancestors, rule ids unique across groups). Each takes a write lock on the root
+ * group row as the first statement of its transaction, so its checks (group exists, no cycle,
+ * group empty, …) read the tree as the previous change committed it and stay true until it
+ * commits. Must come first: on MySQL a plain read before it would fix the transaction's
+ * snapshot at an older tree. SQLite has one writer at a time already.
  */
 export async function lockTree(tx: EntityManager): Promise<void> {
   if (tx.connection.options.type === 'better-sqlite3') return;
