@@ -24,10 +24,6 @@ describeEachEngine('concurrent requests', (db) => {
   let admin: Awaited<ReturnType<typeof loginAs>>;
   let rootId: string;
   const http = () => request(app.getHttpServer());
-  const write = (method: 'post' | 'put' | 'patch' | 'delete', path: string) =>
-    admin.agent[method](path).set('X-CSRF-Token', admin.csrf);
-  const group = async (name: string, parentId: string) =>
-    (await write('post', '/api/v1/groups').send({ name, parentId }).expect(201)).body as GroupView;
   const statuses = (responses: { status: number }[]) => responses.map((r) => r.status).sort();
 
   /** Every parent exists and following parents from any group ends at the root. */
@@ -60,11 +56,11 @@ describeEachEngine('concurrent requests', (db) => {
   describe('group tree', () => {
     it('two crosswise moves at once: one wins, the other is refused, no cycle', async () => {
       for (let round = 0; round < 5; round++) {
-        const a = await group(`A${round}`, rootId);
-        const b = await group(`B${round}`, rootId);
+        const a = await admin.group(`A${round}`, rootId);
+        const b = await admin.group(`B${round}`, rootId);
         const results = await Promise.all([
-          write('patch', `/api/v1/groups/${a.id}`).send({ version: a.version, parentId: b.id }),
-          write('patch', `/api/v1/groups/${b.id}`).send({ version: b.version, parentId: a.id }),
+          admin.write('patch', `/api/v1/groups/${a.id}`).send({ version: a.version, parentId: b.id }),
+          admin.write('patch', `/api/v1/groups/${b.id}`).send({ version: b.version, parentId: a.id }),
         ]);
         expect(statuses(results)).toEqual([200, 400]);
         await expectValidTree();
@@ -79,10 +75,10 @@ describeEachEngine('concurrent requests', (db) => {
 
     it('deleting a group while a subgroup is created in it: one of the two serial outcomes, no orphan', async () => {
       for (let round = 0; round < 5; round++) {
-        const g = await group(`G${round}`, rootId);
+        const g = await admin.group(`G${round}`, rootId);
         const [deleted, created] = await Promise.all([
-          write('delete', `/api/v1/groups/${g.id}`),
-          write('post', '/api/v1/groups').send({ name: `child${round}`, parentId: g.id }),
+          admin.write('delete', `/api/v1/groups/${g.id}`),
+          admin.write('post', '/api/v1/groups').send({ name: `child${round}`, parentId: g.id }),
         ]);
         expect([
           [204, 404],
@@ -94,18 +90,18 @@ describeEachEngine('concurrent requests', (db) => {
 
     it('stores the id of the parent found, whatever letter case the request used', async () => {
       const upper = rootId.toUpperCase();
-      const res = await write('post', '/api/v1/groups').send({ name: 'case', parentId: upper });
+      const res = await admin.write('post', '/api/v1/groups').send({ name: 'case', parentId: upper });
       // SQLite compares ids exactly (404); MySQL's collation finds the root: the stored parent is its id.
       expect([201, 404]).toContain(res.status);
       if (res.status === 201) expect((res.body as GroupView).parentId).toBe(rootId);
-      const a = await group('case-a', rootId);
-      const b = await group('case-b', a.id);
-      const move = await write('patch', `/api/v1/groups/${a.id}`).send({
+      const a = await admin.group('case-a', rootId);
+      const b = await admin.group('case-b', a.id);
+      const move = await admin.write('patch', `/api/v1/groups/${a.id}`).send({
         version: a.version,
         parentId: b.id.toUpperCase(),
       });
       expect([400, 404]).toContain(move.status);
-      const deleted = await write('delete', `/api/v1/groups/${a.id.toUpperCase()}`);
+      const deleted = await admin.write('delete', `/api/v1/groups/${a.id.toUpperCase()}`);
       expect([404, 409]).toContain(deleted.status);
       await expectValidTree();
     });
@@ -113,7 +109,7 @@ describeEachEngine('concurrent requests', (db) => {
 
   describe('large values', () => {
     it('stores a policy over 64 KB (300 category rules with long comments) and its audit entry intact', async () => {
-      const g = await group('Large policy', rootId);
+      const g = await admin.group('Large policy', rootId);
       const rules = Array.from({ length: 300 }, (_, i) => ({
         id: `big-rule-${i}`,
         action: i % 2 === 0 ? 'allow' : 'block',
@@ -124,7 +120,7 @@ describeEachEngine('concurrent requests', (db) => {
       const policy = { locked: [], appControl: { mode: 'default-allow', testMode: false, rules } };
       expect(JSON.stringify(policy).length).toBeGreaterThan(90_000);
       const put = (
-        await write('put', `/api/v1/groups/${g.id}/policy`).send({ version: 1, policy }).expect(200)
+        await admin.write('put', `/api/v1/groups/${g.id}/policy`).send({ version: 1, policy }).expect(200)
       ).body as GroupPolicyView;
       expect(put.policy.appControl!.rules).toEqual(rules);
       const stored = (await admin.agent.get(`/api/v1/groups/${g.id}/policy`).expect(200))
@@ -142,7 +138,8 @@ describeEachEngine('concurrent requests', (db) => {
   describe('heartbeats', () => {
     it('12 beats at once from two proxies with the same rule hits and objects: all 204, counts add up', async () => {
       const other = (
-        (await write('post', '/api/v1/proxies').send({ name: 'second' }).expect(201)).body as CreatedProxy
+        (await admin.write('post', '/api/v1/proxies').send({ name: 'second' }).expect(201))
+          .body as CreatedProxy
       ).apiKey;
       const rules = Array.from({ length: 40 }, (_, i) => `race-rule-${String(i).padStart(2, '0')}`);
       const keys = Array.from({ length: 20 }, (_, i) => `sha256:${i.toString(16).padStart(64, '0')}`);
@@ -199,11 +196,11 @@ describeEachEngine('concurrent requests', (db) => {
   describe('policies', () => {
     it('the same rule id sent to two groups at once: one takes it, the other gets 409', async () => {
       for (let round = 0; round < 5; round++) {
-        const a = await group(`PA${round}`, rootId);
-        const b = await group(`PB${round}`, rootId);
+        const a = await admin.group(`PA${round}`, rootId);
+        const b = await admin.group(`PB${round}`, rootId);
         const id = `shared-rule-${round}`;
         const put = (g: GroupView) =>
-          write('put', `/api/v1/groups/${g.id}/policy`).send({
+          admin.write('put', `/api/v1/groups/${g.id}/policy`).send({
             version: g.version,
             policy: {
               appControl: {
@@ -234,7 +231,7 @@ describeEachEngine('concurrent requests', (db) => {
     it('two admins demoted at once: one stays admin (409 for the other)', async () => {
       // An admin API token acts without being one of the admin users counted.
       const token = (
-        (await write('post', '/api/v1/api-tokens').send({ name: 'race', role: 'admin' }).expect(201))
+        (await admin.write('post', '/api/v1/api-tokens').send({ name: 'race', role: 'admin' }).expect(201))
           .body as CreatedApiToken
       ).token;
       const auth = { Authorization: `Bearer ${token}` };

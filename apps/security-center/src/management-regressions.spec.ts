@@ -22,10 +22,6 @@ describeEachEngine('management API regressions', (db) => {
   let rootId: string;
   const proxyAuth = { Authorization: `Bearer ${TEST_PROXY_KEY}` };
   const http = () => request(app.getHttpServer());
-  const write = (method: 'post' | 'put' | 'patch' | 'delete', path: string) =>
-    admin.agent[method](path).set('X-CSRF-Token', admin.csrf);
-  const group = async (name: string, parentId: string) =>
-    (await write('post', '/api/v1/groups').send({ name, parentId }).expect(201)).body as GroupView;
 
   beforeAll(async () => {
     app = await startTestApp(db().url, {}, { jobs: false });
@@ -49,11 +45,12 @@ describeEachEngine('management API regressions', (db) => {
   });
 
   it('keeps the inherited application-control rules when one rule is added to an inheriting group', async () => {
-    const parent = await group('AppControl parent', rootId);
-    const child = await group('AppControl child', parent.id);
+    const parent = await admin.group('AppControl parent', rootId);
+    const child = await admin.group('AppControl child', parent.id);
     const games = { kind: 'category', path: 'Games' };
     const parentView = (
-      await write('put', `/api/v1/groups/${parent.id}/policy`)
+      await admin
+        .write('put', `/api/v1/groups/${parent.id}/policy`)
         .send({
           version: 1,
           policy: {
@@ -70,7 +67,8 @@ describeEachEngine('management API regressions', (db) => {
     const inheritedId = parentView.policy.appControl!.rules[0]!.id;
     const acme = { kind: 'vendor', vendor: 'Acme' };
     const view = (
-      await write('post', `/api/v1/groups/${child.id}/rules`)
+      await admin
+        .write('post', `/api/v1/groups/${child.id}/rules`)
         .send({ version: 1, rule: { action: 'block', status: 'on', match: acme } })
         .expect(201)
     ).body as GroupPolicyView;
@@ -87,7 +85,8 @@ describeEachEngine('management API regressions', (db) => {
     // An id already used by another group is named as the request's field.
     expect(
       (
-        await write('post', `/api/v1/groups/${child.id}/rules`)
+        await admin
+          .write('post', `/api/v1/groups/${child.id}/rules`)
           .send({ version: 2, rule: { id: inheritedId, action: 'allow', status: 'on', match: acme } })
           .expect(409)
       ).body,
@@ -113,7 +112,7 @@ describeEachEngine('management API regressions', (db) => {
   });
 
   it('stores the real group id when a device is moved or a token is created with another letter case', async () => {
-    const target = await group('Case target', rootId);
+    const target = await admin.group('Case target', rootId);
     const shouted = target.id.toUpperCase();
     expect(shouted).not.toBe(target.id);
 
@@ -123,7 +122,7 @@ describeEachEngine('management API regressions', (db) => {
         .send({ enrolmentToken: TEST_ENROLMENT_TOKEN, deviceName: 'case-pc' })
         .expect(201)
     ).body as TokenResponse;
-    const move = await write('post', '/api/v1/devices/move').send({
+    const move = await admin.write('post', '/api/v1/devices/move').send({
       deviceIds: [device.deviceId],
       groupId: shouted,
     });
@@ -132,7 +131,9 @@ describeEachEngine('management API regressions', (db) => {
       .body as DeviceView;
     expect(stored.groupId).toBe(move.status === 200 ? target.id : device.groupId);
 
-    const created = await write('post', '/api/v1/enrolment-tokens').send({ label: 'case', groupId: shouted });
+    const created = await admin
+      .write('post', '/api/v1/enrolment-tokens')
+      .send({ label: 'case', groupId: shouted });
     expect([201, 404]).toContain(created.status);
     if (created.status === 201) {
       const token = created.body as CreatedEnrolmentToken;

@@ -37,12 +37,8 @@ describeEachEngine('management API', (db) => {
   let rootId: string;
   const proxyAuth = { Authorization: `Bearer ${TEST_PROXY_KEY}` };
   const http = () => request(app.getHttpServer());
-  const write = (method: 'post' | 'put' | 'patch' | 'delete', path: string) =>
-    admin.agent[method](path).set('X-CSRF-Token', admin.csrf);
   const snapshot = async () =>
     (await http().get('/api/v1/proxy/snapshot').set(proxyAuth).expect(200)).body as Snapshot;
-  const group = async (name: string, parentId: string) =>
-    (await write('post', '/api/v1/groups').send({ name, parentId }).expect(201)).body as GroupView;
 
   beforeAll(async () => {
     app = await startTestApp(db().url, {}, { jobs: false });
@@ -55,34 +51,46 @@ describeEachEngine('management API', (db) => {
 
   describe('groups', () => {
     it('creates, renames and moves groups, with 409 on a stale version and 400 on a cycle', async () => {
-      const a = await group('A', rootId);
-      const b = await group('B', a.id);
+      const a = await admin.group('A', rootId);
+      const b = await admin.group('B', a.id);
       expect(b).toMatchObject({ name: 'B', parentId: a.id, version: 1, deviceCount: 0 });
       const renamed = (
-        await write('patch', `/api/v1/groups/${b.id}`).send({ version: 1, name: 'B2' }).expect(200)
+        await admin.write('patch', `/api/v1/groups/${b.id}`).send({ version: 1, name: 'B2' }).expect(200)
       ).body as GroupView;
       expect(renamed).toMatchObject({ name: 'B2', version: 2 });
       expect(
-        (await write('patch', `/api/v1/groups/${b.id}`).send({ version: 1, name: 'lost update' }).expect(409))
-          .body,
+        (
+          await admin
+            .write('patch', `/api/v1/groups/${b.id}`)
+            .send({ version: 1, name: 'lost update' })
+            .expect(409)
+        ).body,
       ).toMatchObject({ error: 'conflict', field: 'version' });
       expect(
-        (await write('patch', `/api/v1/groups/${a.id}`).send({ version: 1, parentId: b.id }).expect(400))
-          .body,
+        (
+          await admin
+            .write('patch', `/api/v1/groups/${a.id}`)
+            .send({ version: 1, parentId: b.id })
+            .expect(400)
+        ).body,
       ).toMatchObject({ field: 'parentId' });
       const moved = (
-        await write('patch', `/api/v1/groups/${b.id}`).send({ version: 2, parentId: rootId }).expect(200)
+        await admin
+          .write('patch', `/api/v1/groups/${b.id}`)
+          .send({ version: 2, parentId: rootId })
+          .expect(200)
       ).body as GroupView;
       expect(moved.parentId).toBe(rootId);
       expect(
-        (await write('post', '/api/v1/groups').send({ name: 'x', parentId: 'nope' }).expect(404)).body,
+        (await admin.write('post', '/api/v1/groups').send({ name: 'x', parentId: 'nope' }).expect(404)).body,
       ).toMatchObject({ error: 'not_found', field: 'parentId' });
       expect(
-        (await write('post', '/api/v1/groups').send({ name: '', parentId: rootId }).expect(400)).body,
+        (await admin.write('post', '/api/v1/groups').send({ name: '', parentId: rootId }).expect(400)).body,
       ).toMatchObject({ field: 'name' });
       expect(
         (
-          await write('post', '/api/v1/groups')
+          await admin
+            .write('post', '/api/v1/groups')
             .send({ name: 'x', parentId: rootId, colour: 'red' })
             .expect(400)
         ).body,
@@ -91,38 +99,39 @@ describeEachEngine('management API', (db) => {
     });
 
     it('deletes only empty groups unless asked to cascade; cascading revokes the devices in the subtree', async () => {
-      const parent = await group('Doomed', rootId);
-      const child = await group('Doomed child', parent.id);
+      const parent = await admin.group('Doomed', rootId);
+      const child = await admin.group('Doomed child', parent.id);
       const token = (
-        await write('post', '/api/v1/enrolment-tokens')
+        await admin
+          .write('post', '/api/v1/enrolment-tokens')
           .send({ label: 'doomed', groupId: child.id })
           .expect(201)
       ).body as CreatedEnrolmentToken;
       const device = (
         await http().post('/api/v1/enrol').send({ enrolmentToken: token.token, deviceName: 'pc' }).expect(201)
       ).body as TokenResponse;
-      expect((await write('delete', `/api/v1/groups/${parent.id}`).expect(409)).body).toMatchObject({
+      expect((await admin.write('delete', `/api/v1/groups/${parent.id}`).expect(409)).body).toMatchObject({
         error: 'conflict',
       });
-      await write('delete', `/api/v1/groups/${parent.id}?cascade=yes`).expect(400);
-      await write('delete', `/api/v1/groups/${parent.id}?cascade=true`).expect(204);
+      await admin.write('delete', `/api/v1/groups/${parent.id}?cascade=yes`).expect(400);
+      await admin.write('delete', `/api/v1/groups/${parent.id}?cascade=true`).expect(204);
       await admin.agent.get(`/api/v1/groups/${child.id}`).expect(404);
       expect((await admin.agent.get(`/api/v1/devices/${device.deviceId}`).expect(200)).body).toMatchObject({
         groupId: rootId,
         revokedAt: expect.any(String),
       });
       expect((await snapshot()).revoked.map((r) => r.deviceId)).toContain(device.deviceId);
-      await write('delete', `/api/v1/groups/${rootId}`).expect(409);
+      await admin.write('delete', `/api/v1/groups/${rootId}`).expect(409);
     });
   });
 
   describe('policies', () => {
     it('inherits, locks and explains every setting; a stale version is a 409; rules get unique ids', async () => {
-      const parent = await group('Policy parent', rootId);
-      const child = await group('Policy child', parent.id);
+      const parent = await admin.group('Policy parent', rootId);
+      const child = await admin.group('Policy child', parent.id);
       const cloud = { modules: { ...CLOUD_ALL_ON, 'anti-spam': false } };
       const put = (id: string, version: number, policy: unknown) =>
-        write('put', `/api/v1/groups/${id}/policy`).send({ version, policy });
+        admin.write('put', `/api/v1/groups/${id}/policy`).send({ version, policy });
       const p1 = (await put(parent.id, 1, { cloud, locked: ['cloud'] }).expect(200)).body as GroupPolicyView;
       expect(p1.version).toBe(2);
       await put(parent.id, 1, { locked: [] }).expect(409);
@@ -207,10 +216,11 @@ describeEachEngine('management API', (db) => {
     });
 
     it('edits one rule at a time under the policy version, starting a section from the effective one', async () => {
-      const g = await group('Rules one by one', rootId);
+      const g = await admin.group('Rules one by one', rootId);
       const hash = { kind: 'hash', sha256: 'c'.repeat(64) };
       let view = (
-        await write('post', `/api/v1/groups/${g.id}/rules`)
+        await admin
+          .write('post', `/api/v1/groups/${g.id}/rules`)
           .send({ version: 1, rule: { action: 'block', status: 'on', match: hash } })
           .expect(201)
       ).body as GroupPolicyView;
@@ -222,7 +232,8 @@ describeEachEngine('management API', (db) => {
       });
       const first = view.policy.appControl!.rules[0]!.id;
       view = (
-        await write('post', `/api/v1/groups/${g.id}/rules`)
+        await admin
+          .write('post', `/api/v1/groups/${g.id}/rules`)
           .send({
             version: 2,
             rule: {
@@ -236,11 +247,13 @@ describeEachEngine('management API', (db) => {
           .expect(201)
       ).body as GroupPolicyView;
       expect(view.policy.appControl!.rules.map((r) => r.id)).toEqual([`first-${g.id}`, first]);
-      await write('patch', `/api/v1/groups/${g.id}/rules/${first}`)
+      await admin
+        .write('patch', `/api/v1/groups/${g.id}/rules/${first}`)
         .send({ version: 2, status: 'off' })
         .expect(409);
       view = (
-        await write('patch', `/api/v1/groups/${g.id}/rules/${first}`)
+        await admin
+          .write('patch', `/api/v1/groups/${g.id}/rules/${first}`)
           .send({ version: 3, status: 'off', index: 0 })
           .expect(200)
       ).body as GroupPolicyView;
@@ -248,27 +261,29 @@ describeEachEngine('management API', (db) => {
         [first, 'off'],
         [`first-${g.id}`, 'test'],
       ]);
-      await write('patch', `/api/v1/groups/${g.id}/rules/nope`)
+      await admin
+        .write('patch', `/api/v1/groups/${g.id}/rules/nope`)
         .send({ version: 4, status: 'on' })
         .expect(404);
       expect(
         (
-          await write('patch', `/api/v1/groups/${g.id}/rules/${first}`)
+          await admin
+            .write('patch', `/api/v1/groups/${g.id}/rules/${first}`)
             .send({ version: 4, match: { kind: 'hash', sha256: 'XYZ' } })
             .expect(400)
         ).body,
       ).toMatchObject({ field: 'match.sha256' });
-      await write('delete', `/api/v1/groups/${g.id}/rules/${first}`).expect(400);
-      await write('delete', `/api/v1/groups/${g.id}/rules/${first}?version=3`).expect(409);
-      view = (await write('delete', `/api/v1/groups/${g.id}/rules/${first}?version=4`).expect(200))
+      await admin.write('delete', `/api/v1/groups/${g.id}/rules/${first}`).expect(400);
+      await admin.write('delete', `/api/v1/groups/${g.id}/rules/${first}?version=3`).expect(409);
+      view = (await admin.write('delete', `/api/v1/groups/${g.id}/rules/${first}?version=4`).expect(200))
         .body as GroupPolicyView;
       expect(view.policy.appControl!.rules.map((r) => r.id)).toEqual([`first-${g.id}`]);
     });
 
     it('lets exactly one of two concurrent edits of the same version win; the other gets 409', async () => {
-      const g = await group('Contended', rootId);
+      const g = await admin.group('Contended', rootId);
       const edit = (participation: string) =>
-        write('put', `/api/v1/groups/${g.id}/policy`).send({
+        admin.write('put', `/api/v1/groups/${g.id}/policy`).send({
           version: 1,
           policy: {
             locked: [],
@@ -287,7 +302,7 @@ describeEachEngine('management API', (db) => {
     });
 
     it('wakes a waiting proxy within 2 s of a policy change', async () => {
-      const g = await group('Long-poll', rootId);
+      const g = await admin.group('Long-poll', rootId);
       const first = await http().get('/api/v1/proxy/snapshot').set(proxyAuth).expect(200);
       const started = Date.now();
       const waiting = http()
@@ -296,7 +311,8 @@ describeEachEngine('management API', (db) => {
         .set('If-None-Match', first.headers['etag']!)
         .then((r) => r);
       await new Promise((r) => setTimeout(r, 200));
-      await write('put', `/api/v1/groups/${g.id}/policy`)
+      await admin
+        .write('put', `/api/v1/groups/${g.id}/policy`)
         .send({
           version: 1,
           policy: {
@@ -319,23 +335,26 @@ describeEachEngine('management API', (db) => {
 
   describe('devices, enrolment and tokens', () => {
     it('enrols with limited tokens, moves and revokes devices, and the snapshot says so', async () => {
-      const target = await group('Target', rootId);
+      const target = await admin.group('Target', rootId);
       expect(
         (
-          await write('post', '/api/v1/enrolment-tokens')
+          await admin
+            .write('post', '/api/v1/enrolment-tokens')
             .send({ label: 'x', groupId: rootId, expiresAt: '2000-01-01T00:00:00Z' })
             .expect(400)
         ).body,
       ).toMatchObject({ field: 'expiresAt' });
       expect(
         (
-          await write('post', '/api/v1/enrolment-tokens')
+          await admin
+            .write('post', '/api/v1/enrolment-tokens')
             .send({ label: 'x', groupId: rootId, maxUses: 0 })
             .expect(400)
         ).body,
       ).toMatchObject({ field: 'maxUses' });
       const once = (
-        await write('post', '/api/v1/enrolment-tokens')
+        await admin
+          .write('post', '/api/v1/enrolment-tokens')
           .send({ label: 'one use', groupId: target.id, maxUses: 1 })
           .expect(201)
       ).body as CreatedEnrolmentToken;
@@ -364,14 +383,16 @@ describeEachEngine('management API', (db) => {
       ).body as TokenResponse;
       expect(
         (
-          await write('post', '/api/v1/devices/move')
+          await admin
+            .write('post', '/api/v1/devices/move')
             .send({ deviceIds: [d2.deviceId], groupId: target.id })
             .expect(200)
         ).body,
       ).toEqual({ moved: 1 });
       expect(
         (
-          await write('post', '/api/v1/devices/move')
+          await admin
+            .write('post', '/api/v1/devices/move')
             .send({ deviceIds: [d2.deviceId, 'ghost'], groupId: target.id })
             .expect(404)
         ).body,
@@ -385,8 +406,8 @@ describeEachEngine('management API', (db) => {
       expect(snap.moved).toContainEqual(
         expect.objectContaining({ deviceId: d2.deviceId, groupId: target.id }),
       );
-      await write('post', `/api/v1/devices/${d1.deviceId}/revoke`).expect(200);
-      await write('post', '/api/v1/devices/ghost/revoke').expect(404);
+      await admin.write('post', `/api/v1/devices/${d1.deviceId}/revoke`).expect(200);
+      await admin.write('post', '/api/v1/devices/ghost/revoke').expect(404);
       snap = await snapshot();
       expect(snap.revoked.map((r) => r.deviceId)).toContain(d1.deviceId);
 
@@ -467,7 +488,8 @@ describeEachEngine('management API', (db) => {
           .send({ enrolmentToken: TEST_ENROLMENT_TOKEN, deviceName: 'old' })
           .expect(201)
       ).body as TokenResponse;
-      const rotated = (await write('post', '/api/v1/signing-keys/rotate').expect(201)).body as SigningKeyView;
+      const rotated = (await admin.write('post', '/api/v1/signing-keys/rotate').expect(201))
+        .body as SigningKeyView;
       const keys = (await admin.agent.get('/api/v1/signing-keys').expect(200)).body as SigningKeyView[];
       expect(keys.filter((k) => k.active).map((k) => k.kid)).toEqual([rotated.kid]);
       const snap = await snapshot();
@@ -493,7 +515,8 @@ describeEachEngine('management API', (db) => {
   describe('overrides', () => {
     it('stores normalised keys with author, compiles them into the snapshot and skips expired ones', async () => {
       const o = (
-        await write('post', '/api/v1/overrides')
+        await admin
+          .write('post', '/api/v1/overrides')
           .send({ hash: 'ABCDEF0123456789ABCDEF0123456789', action: 'block', comment: 'known bad' })
           .expect(201)
       ).body as OverrideView;
@@ -504,7 +527,8 @@ describeEachEngine('management API', (db) => {
         expiresAt: null,
       });
       const u = (
-        await write('post', '/api/v1/overrides')
+        await admin
+          .write('post', '/api/v1/overrides')
           .send({
             url: 'HTTPS://Example.COM:443/a#frag',
             action: 'allow',
@@ -514,22 +538,26 @@ describeEachEngine('management API', (db) => {
           .expect(201)
       ).body as OverrideView;
       expect(u.key).toBe('url:https://example.com/a');
-      await write('post', '/api/v1/overrides')
+      await admin
+        .write('post', '/api/v1/overrides')
         .send({ hash: 'abcdef0123456789abcdef0123456789', action: 'allow', comment: 'dup' })
         .expect(409);
       expect(
-        (await write('post', '/api/v1/overrides').send({ action: 'allow', comment: '' }).expect(400)).body,
+        (await admin.write('post', '/api/v1/overrides').send({ action: 'allow', comment: '' }).expect(400))
+          .body,
       ).toMatchObject({ field: 'hash' });
       expect(
         (
-          await write('post', '/api/v1/overrides')
+          await admin
+            .write('post', '/api/v1/overrides')
             .send({ url: 'ftp://x/', action: 'allow', comment: '' })
             .expect(400)
         ).body,
       ).toMatchObject({ field: 'url' });
       expect(
         (
-          await write('post', '/api/v1/overrides')
+          await admin
+            .write('post', '/api/v1/overrides')
             .send({ hash: 'xyz', action: 'allow', comment: '' })
             .expect(400)
         ).body,
@@ -560,8 +588,8 @@ describeEachEngine('management API', (db) => {
       expect(
         ((await admin.agent.get('/api/v1/overrides').expect(200)).body as OverrideView[]).map((x) => x.id),
       ).toContain('expired-1');
-      await write('delete', `/api/v1/overrides/${o.id}`).expect(204);
-      await write('delete', `/api/v1/overrides/${o.id}`).expect(404);
+      await admin.write('delete', `/api/v1/overrides/${o.id}`).expect(204);
+      await admin.write('delete', `/api/v1/overrides/${o.id}`).expect(404);
       expect((await snapshot()).overrides.map((x) => x.key)).not.toContain(o.key);
     });
   });

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { zeroCounters, type HeartbeatCounters } from '@ksn/contracts';
+import { zeroCounters, type GroupView, type HeartbeatCounters } from '@ksn/contracts';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -27,11 +27,19 @@ export async function startTestApp(
   return createApp(config, false, options);
 }
 
-/** Logs in and returns an agent that sends the session cookie and the CSRF header. */
+/**
+ * Logs in and returns an agent that sends the session cookie, its CSRF token, `write` (a
+ * request that carries the CSRF header) and `group` (creates a group, expecting 201).
+ */
 export async function loginAs(app: INestApplication, username = 'admin', password = ADMIN_PASSWORD) {
   const agent = request.agent(app.getHttpServer());
   const res = await agent.post('/api/v1/auth/login').send({ username, password }).expect(200);
-  return { agent, csrf: (res.body as { csrfToken: string }).csrfToken };
+  const csrf = (res.body as { csrfToken: string }).csrfToken;
+  const write = (method: 'post' | 'put' | 'patch' | 'delete', path: string) =>
+    agent[method](path).set('X-CSRF-Token', csrf);
+  const group = async (name: string, parentId: string) =>
+    (await write('post', '/api/v1/groups').send({ name, parentId }).expect(201)).body as GroupView;
+  return { agent, csrf, write, group };
 }
 
 /** A proxy heartbeat body: every counter zero unless given, and the fields a proxy always sends. */
