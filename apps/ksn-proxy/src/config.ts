@@ -176,6 +176,11 @@ export const CONFIG_SPEC = {
     min: 0,
   }),
   MAX_BODY_BYTES: int({ description: 'Largest accepted request body', default: 1024 * 1024, min: 1024 }),
+  FAST_LANE: oneOf(['on', 'off'] as const, {
+    description:
+      'Plain-HTTP endpoint: answer simple lookup requests straight off the socket (`on`), handing every other request to node:http, or leave every request to node:http (`off`); with TLS every request goes through node:http',
+    default: 'on',
+  }),
   HEADERS_TIMEOUT_MS: int({
     description: 'Time a client has to send the request headers',
     default: 10000,

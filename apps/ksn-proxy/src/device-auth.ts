@@ -1,7 +1,6 @@
 import type { PolicySettings } from '@ksn/contracts';
 import { verifyDeviceToken, type DeviceClaims } from '@ksn/device-auth';
 import { HttpError } from '@ksn/service-kit';
-import type { IncomingMessage } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { PolicyIndex } from './policy-store';
 
@@ -27,8 +26,8 @@ export class DeviceAuthenticator {
     this.verified.clear();
   }
 
-  authenticate(req: IncomingMessage, index: PolicyIndex): Caller {
-    const header = req.headers.authorization;
+  /** `header`: the request's Authorization header. */
+  authenticate(header: string | undefined, index: PolicyIndex): Caller {
     if (header === undefined || !header.startsWith('Bearer '))
       throw new HttpError('unauthorized', 'Authorization: Bearer <device token> is required');
     const token = header.slice(7);

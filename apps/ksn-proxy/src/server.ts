@@ -1,9 +1,12 @@
-import { MODULE_IDS, zeroCounters, type ModuleId, type Verdict } from '@ksn/contracts';
+import { MODULE_IDS, zeroCounters, type LookupResult, type ModuleId, type Verdict } from '@ksn/contracts';
 import {
   createLogger,
+  errorBody,
   HttpError,
   listen,
+  parseJsonBody,
   readJson,
+  requireJsonType,
   sendError,
   sendJson,
   serverUrl,
@@ -20,7 +23,8 @@ import { CIRCUIT_STATE } from './breaker';
 import { VerdictCache } from './cache';
 import { ChangeFeed } from './change-feed';
 import type { Config } from './config';
-import { DeviceAuthenticator } from './device-auth';
+import { DeviceAuthenticator, type Caller } from './device-auth';
+import { FastLane, type FastRequest, type Reply } from './fast-lane';
 import { Heartbeats } from './heartbeat';
 import { Insights } from './insights';
 import { fileKey, lookup, parseLookup, type LookupDeps } from './lookup';
@@ -48,6 +52,8 @@ export interface RunningProxy {
   traffic: TrafficLog;
   heartbeats: Heartbeats;
   changeFeed: ChangeFeed;
+  /** The plain-HTTP endpoint's fast lane (undefined with TLS or FAST_LANE=off). */
+  fastLane: FastLane | undefined;
   /** Graceful stop: stop accepting, drain in-flight requests, flush spool and traffic log, last heartbeat. */
   close(): Promise<void>;
 }
@@ -58,9 +64,13 @@ const CURSOR = new RegExp(`^[A-Za-z0-9._~:=+/,-]{0,${CURSOR_MAX}}$`);
 
 type Route = 'lookup' | 'file' | 'policy' | 'telemetry' | 'token' | 'changes' | 'unmatched';
 
+const FILES = '/v1/files/';
+
 /**
- * Starts a ksn-proxy: the endpoint listener (where every request enters, see
- * `handle`: routes → lookup.ts / telemetry.ts / token-refresh.ts / tier.ts),
+ * Starts a ksn-proxy: the endpoint listener (where every request enters: the two lookup
+ * routes in the fast lane, `serveFast`, when they are plain and simple; everything in
+ * `handle` on node:http; both answer lookups with `fileAnswer` / `lookupAnswer` → lookup.ts,
+ * and `handle` routes the rest → telemetry.ts / token-refresh.ts / tier.ts),
  * the admin listener, the snapshot puller, the change feed, the telemetry
  * spool and heartbeats.
  */
@@ -231,6 +241,17 @@ export async function startProxy(
       )
     : createServer(timeouts, onRequest);
   endpoint.maxHeadersCount = 64;
+  // Plain-HTTP connections start in the fast lane, which answers simple lookups itself and
+  // hands anything else to node:http (fast-lane.ts, ADR 014).
+  const lane =
+    !tls && config.FAST_LANE === 'on'
+      ? new FastLane(endpoint, {
+          serve: serveFast,
+          maxBodyBytes: config.MAX_BODY_BYTES,
+          keepAliveMs: timeouts.keepAliveTimeout,
+          headersTimeoutMs: timeouts.headersTimeout,
+        })
+      : undefined;
   // CONNECT never reaches `handle` (Node emits 'connect'); answer it like any other refused
   // request instead of dropping the socket, so a client learns why.
   endpoint.on('connect', (_req: IncomingMessage, socket: import('node:stream').Duplex) => {
@@ -258,37 +279,21 @@ export async function startProxy(
         if (req.method !== 'POST')
           throw new HttpError('method_not_allowed', 'use POST', undefined, { allow: 'POST' });
         const index = requireSnapshot();
-        const caller = auth.authenticate(req, index);
-        const body = await readJson(req, config.MAX_BODY_BYTES);
-        if (isTierLookup(body)) {
-          // The upstream protocol skips the caller's module toggles: branch proxies only.
-          authorizeTierClient(caller, tierClients);
-          sendJson(res, 200, { results: await tierLookup(deps, parseTierLookup(body)) });
-        } else {
-          const { module, keys } = parseLookup(body);
-          const results = lookup(deps, caller, index, module, keys);
-          sendJson(res, 200, { results: results instanceof Promise ? await results : results });
-        }
-      } else if (path.startsWith('/v1/files/')) {
+        const caller = auth.authenticate(req.headers.authorization, index);
+        const answer = lookupAnswer(caller, index, await readJson(req, config.MAX_BODY_BYTES));
+        sendJson(res, 200, answer instanceof Promise ? await answer : answer);
+      } else if (path.startsWith(FILES)) {
         route = 'file';
         if (req.method !== 'GET')
           throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
-        const index = requireSnapshot();
-        const caller = auth.authenticate(req, index);
-        // Hashes are hex: nothing to percent-decode, and anything else is a 400.
-        const key = fileKey(path.slice('/v1/files/'.length));
-        const module = moduleParam(q < 0 ? '' : url.slice(q + 1)) ?? 'file-threat-protection';
-        if (!(MODULE_IDS as readonly string[]).includes(module))
-          throw new HttpError('invalid_request', 'module is not a known module id', 'module');
-        // A cache hit is answered synchronously (no await, no microtask turn): the hot path.
-        const results = lookup(deps, caller, index, module as ModuleId, [key]);
-        sendJson(res, 200, (results instanceof Promise ? await results : results)[0]);
+        const answer = fileAnswer(req.headers.authorization, path, q < 0 ? '' : url.slice(q + 1));
+        sendJson(res, 200, answer instanceof Promise ? await answer : answer);
       } else if (path === '/v1/policy') {
         route = 'policy';
         if (req.method !== 'GET')
           throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
         const index = requireSnapshot();
-        const caller = auth.authenticate(req, index);
+        const caller = auth.authenticate(req.headers.authorization, index);
         sendJson(res, 200, {
           deviceId: caller.deviceId,
           groupId: caller.groupId,
@@ -299,7 +304,7 @@ export async function startProxy(
         route = 'telemetry';
         if (req.method !== 'POST')
           throw new HttpError('method_not_allowed', 'use POST', undefined, { allow: 'POST' });
-        const caller = auth.authenticate(req, requireSnapshot());
+        const caller = auth.authenticate(req.headers.authorization, requireSnapshot());
         await handleTelemetry(telemetryDeps, caller, req, res);
       } else if (path === '/v1/token/refresh') {
         route = 'token';
@@ -319,22 +324,105 @@ export async function startProxy(
         route = 'changes';
         if (req.method !== 'GET')
           throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
-        authorizeTierClient(auth.authenticate(req, requireSnapshot()), tierClients);
+        authorizeTierClient(auth.authenticate(req.headers.authorization, requireSnapshot()), tierClients);
         await relayChanges(new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), res);
       } else {
         throw new HttpError('not_found', 'no such route');
       }
     } catch (e) {
       if (res.headersSent) res.destroy();
-      else if (e instanceof HttpError) sendError(res, e);
-      else {
-        log.error('request failed', { route, error: e as Error });
-        sendError(res, new HttpError('internal_error', 'internal error'));
-      }
+      else sendError(res, asHttpError(route, e));
     } finally {
-      metrics.requests.child(route, String(res.statusCode)).inc();
-      metrics.requestDuration.child(route).observe((performance.now() - started) / 1000);
+      record(route, res.statusCode, started);
     }
+  }
+
+  /**
+   * The fast lane's routes (fast-lane.ts): the two lookup routes, answered as `handle`
+   * answers them; undefined leaves any other request, and its connection, to node:http.
+   */
+  function serveFast(req: FastRequest): Reply | Promise<Reply> | undefined {
+    const started = performance.now();
+    const q = req.target.indexOf('?');
+    const path = q < 0 ? req.target : req.target.slice(0, q);
+    let route: Route = 'unmatched';
+    let answer: unknown;
+    try {
+      if (req.method === 'GET' && path.startsWith(FILES)) {
+        route = 'file';
+        answer = fileAnswer(req.authorization, path, q < 0 ? '' : req.target.slice(q + 1));
+      } else if (req.method === 'POST' && path === '/v1/lookup') {
+        route = 'lookup';
+        const index = requireSnapshot();
+        const caller = auth.authenticate(req.authorization, index);
+        requireJsonType(req.contentType);
+        answer = lookupAnswer(caller, index, parseJsonBody(req.body));
+      } else return undefined;
+    } catch (e) {
+      return fastError(route, started, e);
+    }
+    if (answer instanceof Promise)
+      return answer.then(
+        (value) => fastAnswer(route, started, value),
+        (e) => fastError(route, started, e),
+      );
+    return fastAnswer(route, started, answer);
+  }
+
+  function fastAnswer(route: Route, started: number, value: unknown): Reply {
+    record(route, 200, started);
+    return { status: 200, body: JSON.stringify(value) };
+  }
+
+  function fastError(route: Route, started: number, e: unknown): Reply {
+    const err = asHttpError(route, e);
+    record(route, err.status, started);
+    return { status: err.status, body: JSON.stringify(errorBody(err)), headers: err.headers };
+  }
+
+  /** GET /v1/files/{hash}[?module=…]: one file's verdict. A cache hit is returned at once (no promise, no microtask turn). */
+  function fileAnswer(
+    authorization: string | undefined,
+    path: string,
+    query: string,
+  ): LookupResult | Promise<LookupResult> {
+    const index = requireSnapshot();
+    const caller = auth.authenticate(authorization, index);
+    // Hashes are hex: nothing to percent-decode, and anything else is a 400.
+    const key = fileKey(path.slice(FILES.length));
+    const module = moduleParam(query) ?? 'file-threat-protection';
+    if (!(MODULE_IDS as readonly string[]).includes(module))
+      throw new HttpError('invalid_request', 'module is not a known module id', 'module');
+    const results = lookup(deps, caller, index, module as ModuleId, [key]);
+    return results instanceof Promise ? results.then((r) => r[0]!) : results[0]!;
+  }
+
+  /** POST /v1/lookup for an authenticated caller: the endpoint protocol, or (branch proxies only) the upstream one. */
+  function lookupAnswer(
+    caller: Caller,
+    index: PolicyIndex,
+    body: unknown,
+  ): { results: unknown[] } | Promise<{ results: unknown[] }> {
+    if (isTierLookup(body)) {
+      // The upstream protocol skips the caller's module toggles: branch proxies only.
+      authorizeTierClient(caller, tierClients);
+      return tierLookup(deps, parseTierLookup(body)).then((results) => ({ results }));
+    }
+    const { module, keys } = parseLookup(body);
+    const results = lookup(deps, caller, index, module, keys);
+    return results instanceof Promise ? results.then((r) => ({ results: r })) : { results };
+  }
+
+  /** An error as the caller sees it: an HttpError as it is, anything else a logged 500. */
+  function asHttpError(route: Route, e: unknown): HttpError {
+    if (e instanceof HttpError) return e;
+    log.error('request failed', { route, error: e as Error });
+    return new HttpError('internal_error', 'internal error');
+  }
+
+  function record(route: Route, status: number, started: number): void {
+    metrics.requests.child(route, String(status)).inc();
+    metrics.requestDuration.child(route).observe((performance.now() - started) / 1000);
   }
 
   function requireSnapshot(): PolicyIndex {
@@ -409,12 +497,15 @@ export async function startProxy(
     traffic,
     heartbeats,
     changeFeed,
+    fastLane: lane,
     async close() {
       draining = true;
+      if (lane) lane.draining = true;
       store.stop();
       await changeFeed.stop();
       // Stop accepting; in-flight requests finish (server.close waits for them).
-      await closeServer(endpoint);
+      await closeServer(endpoint, lane);
+      lane?.stop();
       await spool.close();
       await traffic.close();
       await heartbeats.stop();
@@ -433,12 +524,16 @@ export async function startProxy(
  * whose request is not parsed yet; so stop listening with net.Server#close, let such requests
  * in for a short grace (answered with `Connection: close`), then close what is idle.
  */
-function closeServer(server: Server, graceMs = 300): Promise<void> {
+function closeServer(server: Server, lane?: FastLane, graceMs = 300): Promise<void> {
+  const closeIdle = () => {
+    server.closeIdleConnections();
+    lane?.closeIdle();
+  };
   return new Promise((resolve) => {
     let sweep: NodeJS.Timeout | undefined;
     const grace = setTimeout(() => {
-      server.closeIdleConnections();
-      sweep = setInterval(() => server.closeIdleConnections(), 25);
+      closeIdle();
+      sweep = setInterval(closeIdle, 25);
     }, graceMs);
     NetServer.prototype.close.call(server, () => {
       clearTimeout(grace);

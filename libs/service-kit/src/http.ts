@@ -41,7 +41,16 @@ export function sendJson(
 export const END_BATCH_MAX = 128;
 export const END_BATCH_HOLD_MS = 1;
 
-let endBatch: ServerResponse[] = [];
+/**
+ * What `endSoon` ends: a node:http ServerResponse, or anything else that writes one answer
+ * when `end(payload)` is called (ksn-proxy's fast-lane connections).
+ */
+export interface Ending {
+  end(payload: string): unknown;
+  destroy(): unknown;
+}
+
+let endBatch: Ending[] = [];
 let endPayloads: string[] = [];
 let endBatchStarted = 0;
 let endFlushScheduled = false;
@@ -58,7 +67,7 @@ let endFlushScheduled = false;
  * +67 % cache hits per second (tools/bench/analysis.md). An answer waits at most until
  * END_BATCH_MAX answers are queued or END_BATCH_HOLD_MS has passed since the first of them was.
  */
-export function endSoon(res: ServerResponse, payload: string): void {
+export function endSoon(res: Ending, payload: string): void {
   const now = performance.now();
   if (endBatch.length === 0) endBatchStarted = now;
   endBatch.push(res);
@@ -91,9 +100,14 @@ function flushEnds(): void {
 }
 
 export function sendError(res: ServerResponse, err: HttpError): void {
+  sendJson(res, err.status, errorBody(err), err.headers);
+}
+
+/** The JSON body of an error answer: `{error, message, field?}`. */
+export function errorBody(err: HttpError): Record<string, string> {
   const body: Record<string, string> = { error: err.code, message: err.message };
   if (err.field !== undefined) body['field'] = err.field;
-  sendJson(res, err.status, body, err.headers);
+  return body;
 }
 
 /**
@@ -125,13 +139,21 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /** Reads and parses a JSON body; 415 for another media type, 400 for bad JSON. */
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const type = req.headers['content-type'];
+  requireJsonType(req.headers['content-type']);
+  return parseJsonBody((await readBody(req, limit)).toString('utf8'));
+}
+
+/** A 415 unless the Content-Type is application/json. */
+export function requireJsonType(type: string | undefined): void {
   if (type === undefined || !/^application\/json\b/i.test(type)) {
     throw new HttpError('unsupported_media_type', 'Content-Type must be application/json');
   }
-  const body = await readBody(req, limit);
+}
+
+/** A request body's JSON, or a 400. */
+export function parseJsonBody(text: string): unknown {
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
     throw new HttpError('invalid_request', 'body is not valid JSON');
   }
