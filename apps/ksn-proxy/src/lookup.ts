@@ -278,3 +278,26 @@ export function fileKey(hash: string): string {
   if (!kind) throw new HttpError('invalid_request', 'hash must be a SHA-256, SHA-1 or MD5 in hex', 'hash');
   return hashKey(kind, hash);
 }
+
+/** A string that JSON writes as it is, between quotes (no escape needed). */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const jsonString = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
+
+/**
+ * `JSON.stringify(result)` for a result as `answer` builds it (the same text, the same key
+ * order), in about half the time: the answer's serialisation was the largest single cost of
+ * a cache hit after the socket write (tools/bench/analysis.md).
+ */
+export function resultJson(r: LookupResult): string {
+  let text = `{"key":${jsonString(r.key)},"verdict":"${r.verdict}","decision":"${r.decision}","source":"${r.source}","ttl":${r.ttl}`;
+  if (r.category !== undefined) text += `,"category":${jsonString(r.category)}`;
+  if (r.reason !== undefined) text += `,"reason":${jsonString(r.reason)}`;
+  return `${text}}`;
+}
+
+/** `JSON.stringify({ results })` for a lookup's answer. */
+export function resultsJson(results: LookupResult[]): string {
+  let text = '{"results":[';
+  for (let i = 0; i < results.length; i++) text += (i === 0 ? '' : ',') + resultJson(results[i]!);
+  return `${text}]}`;
+}

@@ -1,4 +1,4 @@
-import { MODULE_IDS, zeroCounters, type LookupResult, type ModuleId, type Verdict } from '@ksn/contracts';
+import { MODULE_IDS, zeroCounters, type ModuleId, type Verdict } from '@ksn/contracts';
 import {
   createLogger,
   errorBody,
@@ -9,6 +9,7 @@ import {
   requireJsonType,
   sendError,
   sendJson,
+  sendJsonText,
   serverUrl,
   type Logger,
 } from '@ksn/service-kit';
@@ -27,7 +28,7 @@ import { DeviceAuthenticator, type Caller } from './device-auth';
 import { FastLane, type FastRequest, type Reply } from './fast-lane';
 import { Heartbeats } from './heartbeat';
 import { Insights } from './insights';
-import { fileKey, lookup, parseLookup, type LookupDeps } from './lookup';
+import { fileKey, lookup, parseLookup, resultJson, resultsJson, type LookupDeps } from './lookup';
 import { ProxyMetrics } from './metrics';
 import { PolicyStore, type PolicyIndex } from './policy-store';
 import { TelemetrySpool } from './spool';
@@ -281,13 +282,13 @@ export async function startProxy(
         const index = requireSnapshot();
         const caller = auth.authenticate(req.headers.authorization, index);
         const answer = lookupAnswer(caller, index, await readJson(req, config.MAX_BODY_BYTES));
-        sendJson(res, 200, answer instanceof Promise ? await answer : answer);
+        sendJsonText(res, 200, answer instanceof Promise ? await answer : answer);
       } else if (path.startsWith(FILES)) {
         route = 'file';
         if (req.method !== 'GET')
           throw new HttpError('method_not_allowed', 'use GET', undefined, { allow: 'GET' });
         const answer = fileAnswer(req.headers.authorization, path, q < 0 ? '' : url.slice(q + 1));
-        sendJson(res, 200, answer instanceof Promise ? await answer : answer);
+        sendJsonText(res, 200, answer instanceof Promise ? await answer : answer);
       } else if (path === '/v1/policy') {
         route = 'policy';
         if (req.method !== 'GET')
@@ -346,7 +347,7 @@ export async function startProxy(
     const q = req.target.indexOf('?');
     const path = q < 0 ? req.target : req.target.slice(0, q);
     let route: Route = 'unmatched';
-    let answer: unknown;
+    let answer: string | Promise<string>;
     try {
       if (req.method === 'GET' && path.startsWith(FILES)) {
         route = 'file';
@@ -369,9 +370,9 @@ export async function startProxy(
     return fastAnswer(route, started, answer);
   }
 
-  function fastAnswer(route: Route, started: number, value: unknown): Reply {
+  function fastAnswer(route: Route, started: number, json: string): Reply {
     record(route, 200, started);
-    return { status: 200, body: JSON.stringify(value) };
+    return { status: 200, body: json };
   }
 
   function fastError(route: Route, started: number, e: unknown): Reply {
@@ -380,12 +381,15 @@ export async function startProxy(
     return { status: err.status, body: JSON.stringify(errorBody(err)), headers: err.headers };
   }
 
-  /** GET /v1/files/{hash}[?module=…]: one file's verdict. A cache hit is returned at once (no promise, no microtask turn). */
+  /**
+   * GET /v1/files/{hash}[?module=…]: one file's verdict, as JSON. A cache hit is returned at
+   * once (no promise, no microtask turn).
+   */
   function fileAnswer(
     authorization: string | undefined,
     path: string,
     query: string,
-  ): LookupResult | Promise<LookupResult> {
+  ): string | Promise<string> {
     const index = requireSnapshot();
     const caller = auth.authenticate(authorization, index);
     // Hashes are hex: nothing to percent-decode, and anything else is a 400.
@@ -394,23 +398,22 @@ export async function startProxy(
     if (!(MODULE_IDS as readonly string[]).includes(module))
       throw new HttpError('invalid_request', 'module is not a known module id', 'module');
     const results = lookup(deps, caller, index, module as ModuleId, [key]);
-    return results instanceof Promise ? results.then((r) => r[0]!) : results[0]!;
+    return results instanceof Promise ? results.then((r) => resultJson(r[0]!)) : resultJson(results[0]!);
   }
 
-  /** POST /v1/lookup for an authenticated caller: the endpoint protocol, or (branch proxies only) the upstream one. */
-  function lookupAnswer(
-    caller: Caller,
-    index: PolicyIndex,
-    body: unknown,
-  ): { results: unknown[] } | Promise<{ results: unknown[] }> {
+  /**
+   * POST /v1/lookup for an authenticated caller, as JSON: the endpoint protocol, or (branch
+   * proxies only) the upstream one.
+   */
+  function lookupAnswer(caller: Caller, index: PolicyIndex, body: unknown): string | Promise<string> {
     if (isTierLookup(body)) {
       // The upstream protocol skips the caller's module toggles: branch proxies only.
       authorizeTierClient(caller, tierClients);
-      return tierLookup(deps, parseTierLookup(body)).then((results) => ({ results }));
+      return tierLookup(deps, parseTierLookup(body)).then((results) => JSON.stringify({ results }));
     }
     const { module, keys } = parseLookup(body);
     const results = lookup(deps, caller, index, module, keys);
-    return results instanceof Promise ? results.then((r) => ({ results: r })) : { results };
+    return results instanceof Promise ? results.then(resultsJson) : resultsJson(results);
   }
 
   /** An error as the caller sees it: an HttpError as it is, anything else a logged 500. */

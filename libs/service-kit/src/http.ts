@@ -22,7 +22,16 @@ export function sendJson(
   body: unknown,
   headers?: Record<string, string>,
 ): void {
-  const payload = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** `sendJson` for a body already serialised. */
+export function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  payload: string,
+  headers?: Record<string, string>,
+): void {
   // A flat [name, value, …] list: the cheapest form of writeHead (this runs on every proxy answer).
   const head = [
     'content-type',
