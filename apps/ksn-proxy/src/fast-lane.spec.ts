@@ -3,9 +3,11 @@
  * node:http gives, in order on a connection, and every request outside the lane's subset
  * must reach node:http with the connection intact.
  */
+import { listen, serverUrl } from '@ksn/service-kit';
+import { createServer } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { EICAR, startRig, until, type Rig } from '../test/adversarial/harness';
-import { parseRequest } from './fast-lane';
+import { FastLane, parseRequest } from './fast-lane';
 
 jest.setTimeout(30_000);
 
@@ -378,6 +380,45 @@ describe('fast lane: stopping', () => {
       c.close();
     } finally {
       await rig.close();
+    }
+  });
+});
+
+describe('fast lane: flow control', () => {
+  it('stops reading a client that does not read its answers, and answers everything once it does', async () => {
+    const server = createServer(() => undefined);
+    let served = 0;
+    const big = JSON.stringify({ pad: 'x'.repeat(1024 * 1024) });
+    const lane = new FastLane(server, {
+      serve: () => {
+        served++;
+        return { status: 200, body: big };
+      },
+      maxBodyBytes: 1024,
+      keepAliveMs: 5000,
+      headersTimeoutMs: 5000,
+    });
+    await listen(server, 0, '127.0.0.1');
+    const u = new URL(serverUrl(server));
+    const requests = 150;
+    const socket = connect(Number(u.port), u.hostname);
+    try {
+      await new Promise((r) => socket.once('connect', r));
+      socket.pause();
+      socket.write(`GET /x HTTP/1.1\r\nHost: a\r\n\r\n`.repeat(requests));
+      // 150 MB of answers: without flow control all 150 are made and held at once. With it the
+      // lane stops once the socket buffers (some tens of MB on loopback) are full.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(served).toBeLessThan(requests * 0.6);
+      let bytes = 0;
+      socket.on('data', (c: Buffer) => (bytes += c.length));
+      socket.resume();
+      await until(() => served === requests && bytes >= requests * big.length, 20_000);
+    } finally {
+      socket.destroy();
+      lane.stop();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 });

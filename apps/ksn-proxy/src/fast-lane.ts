@@ -56,6 +56,10 @@ export interface FastLaneOptions {
 /** The largest request head the lane parses; node:http takes longer ones (up to its own limit). */
 const MAX_HEAD = 8 * 1024;
 const MAX_HEADERS = 64;
+/** Most bytes read ahead while an answer is awaited; past it the connection stops reading. */
+const PENDING_MAX = 64 * 1024;
+/** Most answer bytes queued on a connection before it answers no more until they are written. */
+const OUTPUT_MAX = 64 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CONTENT_LENGTH = /^[0-9]{1,10}$/;
 const TARGET = /^\/(?!\/)[\x21\x22\x24-\x7e]*$/;
@@ -259,8 +263,9 @@ class FastConnection implements Ending {
   private pending: Buffer | undefined;
   /** An answer is being computed (a miss waits for the upstream): later requests wait. */
   private busy = false;
-  /** Answers queued in the end-of-turn batch (`endSoon`), not yet written. */
+  /** Answers queued in the end-of-turn batch (`endSoon`), not yet written, and their length. */
   private queued = 0;
+  private queuedBytes = 0;
   /** The connection goes to node:http once its queued answers are written. */
   private leaving = false;
   /** The connection ends once its queued answers are written. */
@@ -268,6 +273,8 @@ class FastConnection implements Ending {
   /** The client has ended its side (the server is allowHalfOpen): end ours once all is answered. */
   private ended = false;
   private answered = false;
+  /** Reading from the socket (false while answers back up or a request waits: see `flow`). */
+  private flowing = true;
   /** `lane.tick` when the connection last read a request or wrote an answer. */
   private active: number;
   /** The Authorization value of the last request (checked once, see `parseRequest`). */
@@ -279,6 +286,10 @@ class FastConnection implements Ending {
     this.ended = true;
     this.endIfDone();
   };
+  private readonly onDrain = () => {
+    if (this.queued === 0) this.serveAll();
+    else this.flow();
+  };
 
   constructor(
     private readonly lane: FastLane,
@@ -288,18 +299,22 @@ class FastConnection implements Ending {
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
     socket.on('end', this.onEnd);
+    socket.on('drain', this.onDrain);
     this.active = lane.tick;
   }
 
   private read(chunk: Buffer): void {
     this.active = this.lane.tick;
     this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
-    if (!this.busy && !this.leaving && !this.closing) this.serveAll();
+    this.serveAll();
   }
 
-  /** Answers the requests read, in order, until one must wait, or must go to node:http. */
+  /**
+   * Answers the requests read, in order, until one must wait for the upstream, the answers
+   * back up, or a request must go to node:http; then sets the flow (`flow`).
+   */
   private serveAll(): void {
-    while (this.pending !== undefined && !this.busy) {
+    while (this.pending !== undefined && !this.busy && !this.leaving && !this.closing && !this.backedUp()) {
       const req = parseRequest(this.pending, this.lane.opts.maxBodyBytes, this.authorization);
       const reply = req === undefined ? undefined : this.lane.opts.serve(req);
       if (req === undefined || reply === undefined) return this.leave();
@@ -312,33 +327,62 @@ class FastConnection implements Ending {
           (r) => {
             this.busy = false;
             this.send(r);
-            if (!this.closing && !this.leaving) this.serveAll();
+            this.serveAll();
           },
           () => this.socket.destroy(),
         );
       } else this.send(reply);
     }
+    this.flow();
+  }
+
+  /** Answers queued or unwritten past the bound: no more requests are answered until they drain. */
+  private backedUp(): boolean {
+    return this.queuedBytes > OUTPUT_MAX || this.socket.writableNeedDrain;
+  }
+
+  /**
+   * Flow control, as node:http does it: a client that sends requests faster than it reads
+   * the answers, or keeps sending while one waits for the upstream, is not read from until
+   * the answers have drained and the wait is over, so neither the answers nor the requests
+   * read ahead are held in memory without bound.
+   */
+  private flow(): void {
+    const stop = this.backedUp() || (this.pending !== undefined && this.pending.length > PENDING_MAX);
+    if (stop === !this.flowing) return;
+    this.flowing = !stop;
+    if (stop) this.socket.pause();
+    else this.socket.resume();
   }
 
   private send(reply: Reply): void {
     if (this.lane.draining) this.closing = true;
+    const payload = serializeReply(reply, this.lane.opts.keepAliveMs, this.closing);
     this.queued++;
-    endSoon(this, serializeReply(reply, this.lane.opts.keepAliveMs, this.closing));
+    this.queuedBytes += payload.length;
+    endSoon(this, payload);
   }
 
   /** Writes one answer (called by the end-of-turn batch). */
   end(payload: string): void {
     this.queued--;
+    this.queuedBytes -= payload.length;
     this.active = this.lane.tick;
     this.socket.write(payload);
-    if (this.queued > 0 || this.busy) return;
+    if (this.queued > 0 || this.busy) return this.flow();
     if (this.closing) this.socket.end();
     else if (this.leaving) this.handOver();
-    else this.endIfDone();
+    else {
+      // Requests held back while the answers backed up (answered only now that the earlier
+      // answers are written, so a nested flush cannot put a later one before them).
+      this.serveAll();
+      this.endIfDone();
+    }
   }
 
   private endIfDone(): void {
-    if (this.ended && !this.busy && this.queued === 0 && !this.leaving) this.socket.end();
+    if (this.ended && !this.busy && this.queued === 0 && !this.leaving && this.pending === undefined)
+      this.socket.end();
   }
 
   destroy(): void {
@@ -357,6 +401,8 @@ class FastConnection implements Ending {
     socket.removeListener('error', this.onError);
     socket.removeListener('close', this.onClose);
     socket.removeListener('end', this.onEnd);
+    socket.removeListener('drain', this.onDrain);
+    if (!this.flowing) socket.resume();
     this.lane.handOver(this, socket, this.pending);
     this.pending = undefined;
   }
