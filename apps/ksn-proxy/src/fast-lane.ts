@@ -169,8 +169,18 @@ function httpDate(): string {
   return date;
 }
 
-/** A whole HTTP/1.1 answer, with the headers node:http's `sendJson` answers carry. */
-export function serializeReply(reply: Reply, keepAliveMs: number, close: boolean): string {
+/** The last headers of an answer: the connection kept (for `keepAliveMs`) or closed. */
+export function connectionHeaders(keepAliveMs: number, close: boolean): string {
+  return close
+    ? 'Connection: close\r\n\r\n'
+    : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`;
+}
+
+/**
+ * A whole HTTP/1.1 answer, with the headers node:http's `sendJson` answers carry;
+ * `connection` from `connectionHeaders`.
+ */
+export function serializeReply(reply: Reply, connection: string): string {
   let text =
     `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? 'unknown'}\r\n` +
     'content-type: application/json; charset=utf-8\r\n' +
@@ -178,11 +188,7 @@ export function serializeReply(reply: Reply, keepAliveMs: number, close: boolean
     'cache-control: no-store\r\n';
   if (reply.headers !== undefined)
     for (const name in reply.headers) text += `${name}: ${reply.headers[name]}\r\n`;
-  text += `Date: ${httpDate()}\r\n`;
-  text += close
-    ? 'Connection: close\r\n\r\n'
-    : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`;
-  return text + reply.body;
+  return `${text}Date: ${httpDate()}\r\n${connection}${reply.body}`;
 }
 
 /**
@@ -192,8 +198,11 @@ export function serializeReply(reply: Reply, keepAliveMs: number, close: boolean
 export class FastLane {
   private readonly connections = new Set<FastConnection>();
   private readonly httpConnection: (socket: Socket) => void;
-  /** Set when the server stops: answers close their connections. */
+  /** Set by `drain`: answers close their connections. */
   draining = false;
+  /** The answers' last headers, computed once. */
+  readonly keepAliveHeaders: string;
+  readonly closeHeaders = connectionHeaders(0, true);
   /**
    * Idle connections are found by a sweep (as node:http finds slow ones) rather than a
    * timer per socket, which every read and write would have to re-arm: `tick` counts the
@@ -215,6 +224,7 @@ export class FastLane {
     this.httpConnection = listeners[0] as (socket: Socket) => void;
     server.removeListener('connection', this.httpConnection);
     server.on('connection', (socket: Socket) => this.connections.add(new FastConnection(this, socket)));
+    this.keepAliveHeaders = connectionHeaders(opts.keepAliveMs, false);
     this.sweepMs = Math.max(
       25,
       Math.min(1000, Math.floor(Math.min(opts.keepAliveMs, opts.headersTimeoutMs) / 4)),
@@ -250,9 +260,14 @@ export class FastLane {
     this.connections.delete(conn);
   }
 
+  /** The server is stopping: from now on every answer closes its connection. */
+  drain(): void {
+    this.draining = true;
+  }
+
   /** Stop keeping connections alive: close the idle ones now, the others after their answers. */
   closeIdle(): void {
-    this.draining = true;
+    this.drain();
     for (const conn of this.connections) conn.closeIfIdle();
   }
 }
@@ -273,8 +288,6 @@ class FastConnection implements Ending {
   /** The client has ended its side (the server is allowHalfOpen): end ours once all is answered. */
   private ended = false;
   private answered = false;
-  /** Reading from the socket (false while answers back up or a request waits: see `flow`). */
-  private flowing = true;
   /** `lane.tick` when the connection last read a request or wrote an answer. */
   private active: number;
   /** The Authorization value of the last request (checked once, see `parseRequest`). */
@@ -349,15 +362,14 @@ class FastConnection implements Ending {
    */
   private flow(): void {
     const stop = this.backedUp() || (this.pending !== undefined && this.pending.length > PENDING_MAX);
-    if (stop === !this.flowing) return;
-    this.flowing = !stop;
+    if (stop === this.socket.isPaused()) return;
     if (stop) this.socket.pause();
     else this.socket.resume();
   }
 
   private send(reply: Reply): void {
     if (this.lane.draining) this.closing = true;
-    const payload = serializeReply(reply, this.lane.opts.keepAliveMs, this.closing);
+    const payload = serializeReply(reply, this.closing ? this.lane.closeHeaders : this.lane.keepAliveHeaders);
     this.queued++;
     this.queuedBytes += payload.length;
     endSoon(this, payload);
@@ -402,7 +414,7 @@ class FastConnection implements Ending {
     socket.removeListener('close', this.onClose);
     socket.removeListener('end', this.onEnd);
     socket.removeListener('drain', this.onDrain);
-    if (!this.flowing) socket.resume();
+    if (socket.isPaused()) socket.resume();
     this.lane.handOver(this, socket, this.pending);
     this.pending = undefined;
   }

@@ -503,7 +503,7 @@ export async function startProxy(
     fastLane: lane,
     async close() {
       draining = true;
-      if (lane) lane.draining = true;
+      lane?.drain();
       store.stop();
       await changeFeed.stop();
       // Stop accepting; in-flight requests finish (server.close waits for them).
