@@ -16,6 +16,7 @@ export interface Caller {
  * the Ed25519 signature is checked once per token, not once per request.
  */
 export class DeviceAuthenticator {
+  /** By the whole Authorization value, so a lookup needs no slice (and the lane's repeated value keeps its hash). */
   private readonly verified = new LRUCache<string, DeviceClaims>({ max: 100_000 });
 
   /** `onSeen` hears of every authenticated device (for its last-seen time). */
@@ -30,14 +31,13 @@ export class DeviceAuthenticator {
   authenticate(header: string | undefined, index: PolicyIndex): Caller {
     if (header === undefined || !header.startsWith('Bearer '))
       throw new HttpError('unauthorized', 'Authorization: Bearer <device token> is required');
-    const token = header.slice(7);
     const nowSeconds = Math.floor(Date.now() / 1000);
-    let claims = this.verified.get(token);
+    let claims = this.verified.get(header);
     if (claims === undefined || claims.exp <= nowSeconds) {
-      const result = verifyDeviceToken(token, index.keys, nowSeconds);
+      const result = verifyDeviceToken(header.slice(7), index.keys, nowSeconds);
       if (!result.ok) throw new HttpError('invalid_token', `device token ${result.reason.replace('_', ' ')}`);
       claims = result.claims;
-      this.verified.set(token, claims, { ttl: (claims.exp - nowSeconds) * 1000 });
+      this.verified.set(header, claims, { ttl: (claims.exp - nowSeconds) * 1000 });
     }
     if (index.revoked.has(claims.sub)) throw new HttpError('device_revoked', 'this device has been revoked');
     const groupId = index.moved.get(claims.sub) ?? claims.grp;

@@ -1,4 +1,4 @@
-import { endSoon, type Ending } from '@ksn/service-kit';
+import { endSoon, JSON_HEADERS, type Ending } from '@ksn/service-kit';
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -120,7 +120,10 @@ export function parseRequest(
     if (isName(head, start, colon, 'authorization')) {
       if (authorization !== undefined) return undefined;
       authorization = trimmed(head, colon + 1, lineEnd);
-      if (authorization !== knownAuthorization && !VALUE.test(authorization)) return undefined;
+      // The same value again is answered with the same string: the verified-token cache then
+      // finds it by its hash computed once per connection, not once per request.
+      if (authorization === knownAuthorization) authorization = knownAuthorization;
+      else if (!VALUE.test(authorization)) return undefined;
       continue;
     }
     const raw = head.slice(colon + 1, lineEnd);
@@ -176,16 +179,19 @@ export function connectionHeaders(keepAliveMs: number, close: boolean): string {
     : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`;
 }
 
+const CONTENT_TYPE = `content-type: ${JSON_HEADERS['content-type']}\r\n`;
+const CACHE_CONTROL = `cache-control: ${JSON_HEADERS['cache-control']}\r\n`;
+
 /**
- * A whole HTTP/1.1 answer, with the headers node:http's `sendJson` answers carry;
- * `connection` from `connectionHeaders`.
+ * A whole HTTP/1.1 answer, with the headers node:http's `sendJsonText` answers carry, in the
+ * same order; `connection` from `connectionHeaders`.
  */
 export function serializeReply(reply: Reply, connection: string): string {
   let text =
     `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? 'unknown'}\r\n` +
-    'content-type: application/json; charset=utf-8\r\n' +
+    CONTENT_TYPE +
     `content-length: ${Buffer.byteLength(reply.body)}\r\n` +
-    'cache-control: no-store\r\n';
+    CACHE_CONTROL;
   if (reply.headers !== undefined)
     for (const name in reply.headers) text += `${name}: ${reply.headers[name]}\r\n`;
   return `${text}Date: ${httpDate()}\r\n${connection}${reply.body}`;
