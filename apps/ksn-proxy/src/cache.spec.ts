@@ -1,6 +1,7 @@
 import type { Verdict } from '@ksn/contracts';
 import { randomBytes } from 'node:crypto';
-import { packKey, unpackKey, VerdictCache, type CacheOptions } from './cache';
+import { hashString } from './admission';
+import { keyHash, packKey, unpackKey, VerdictCache, type CacheOptions } from './cache';
 
 const ttl = { clean: 86400, malicious: 86400, suspicious: 3600, adware: 3600, unknown: 300 };
 const options = (o: Partial<CacheOptions> = {}): CacheOptions => ({
@@ -191,5 +192,31 @@ describe(packKey.name, () => {
     cache.set('url:http://www.example.com/', value());
     expect(cache.get(key)?.verdict).toBe('malicious');
     expect([...cache.keys()]).toEqual([key, 'url:http://www.example.com/']);
+  });
+});
+
+describe(keyHash.name, () => {
+  const distinct = (keys: string[]) => new Set(keys.map((k) => keyHash(packKey(k)))).size;
+
+  it('spreads digests that differ only at one end, or are a repeated pattern', () => {
+    const n = 10_000;
+    const last = Array.from({ length: n }, (_, i) => `sha256:${i.toString(16).padStart(64, '0')}`);
+    const first = Array.from(
+      { length: n },
+      (_, i) => `sha256:${i.toString(16).padStart(8, '0')}${'0'.repeat(56)}`,
+    );
+    // The benchmark's synthetic keys: eight hex digits, eight times (first and last bytes equal).
+    const pattern = Array.from({ length: n }, (_, i) =>
+      ((i * 2654435761) >>> 0).toString(16).padStart(8, '0').repeat(8),
+    ).map((h) => `sha256:${h}`);
+    // 10,000 keys in 2^32 hashes: a collision or two at most.
+    for (const keys of [last, first, pattern]) expect(distinct(keys)).toBeGreaterThanOrEqual(n - 2);
+  });
+
+  it('tells the kinds apart and hashes other keys whole', () => {
+    const bytes = '0123456789abcdef'.repeat(2);
+    expect(keyHash(packKey(`md5:${bytes}`))).not.toBe(keyHash(packKey(`sha1:${bytes}00000000`)));
+    const url = 'url:http://www.example.com/';
+    expect(keyHash(packKey(url))).toBe(hashString(url));
   });
 });

@@ -107,7 +107,7 @@ export function lookup(
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const override = index.override(key, now);
-    const entry = deps.cache.get(key);
+    const entry = deps.cache.get(key, now);
     if (override !== undefined) {
       results[i] = answer(
         key,
