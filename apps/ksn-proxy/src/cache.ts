@@ -90,9 +90,11 @@ export class VerdictCache {
     return this.admission ? 'tinylfu' : 'lru';
   }
 
-  /** The entry, fresh or stale, or undefined. Counts as an access for admission. */
-  get(key: string, now = Date.now()): CachedVerdict | undefined {
-    const k = packKey(key);
+  /**
+   * The entry, fresh or stale, or undefined. Counts as an access for admission.
+   * `k`: `packKey(key)` when the caller has it already (a batch packs while validating).
+   */
+  get(key: string, now = Date.now(), k = packKey(key)): CachedVerdict | undefined {
     this.admission?.recordHash(keyHash(k));
     const entry = this.lru.get(k);
     if (entry !== undefined && this.dead(entry, now)) {
@@ -238,11 +240,22 @@ function hashTag(key: string): number {
 export function packKey(key: string): string {
   const tag = hashTag(key);
   if (tag === 0) return key;
+  return packHex(tag, key, UNTAG[tag]!.length) ?? key;
+}
+
+/**
+ * The packed key of the digest written in hex (either letter case) at `text[start…]`, of
+ * the length `tag` says (`text` must be long enough), or undefined if a character there is
+ * not a hex digit. Validating
+ * a SHA-256 this way costs what the pattern test did, and the pack comes with it
+ * (`fileLookup`).
+ */
+export function packHex(tag: number, text: string, start: number): string | undefined {
   const codes = PACK_CODES[tag - 1]!;
-  for (let i = UNTAG[tag]!.length, j = 1; j < codes.length; i += 2, j++) {
-    const hi = HEX_VALUE[key.charCodeAt(i)]!;
-    const lo = HEX_VALUE[key.charCodeAt(i + 1)]!;
-    if ((hi | lo) < 0) return key;
+  for (let i = start, j = 1; j < codes.length; i += 2, j++) {
+    const hi = HEX_VALUE[text.charCodeAt(i)]!;
+    const lo = HEX_VALUE[text.charCodeAt(i + 1)]!;
+    if ((hi | lo) < 0) return undefined;
     codes[j] = (hi << 4) | lo;
   }
   return String.fromCharCode(...codes);

@@ -1,8 +1,19 @@
-/** The answers' serialiser: the text JSON.stringify gives, for every result `answer` can build. */
-import { DECISIONS, SOURCES, VERDICTS, type LookupResult } from '@ksn/contracts';
+/**
+ * The answers' serialiser: the text JSON.stringify gives, for every result `answer` can build.
+ * The file-lookup fast path: accepts only what the schema accepts, with the same keys.
+ */
+import {
+  DECISIONS,
+  MAX_LOOKUP_ITEMS,
+  MODULE_IDS,
+  SOURCES,
+  VERDICTS,
+  type LookupResult,
+} from '@ksn/contracts';
 import fc from 'fast-check';
 import { fuzzSeed } from '../test/adversarial/harness';
-import { resultJson, resultsJson } from './lookup';
+import { packKey } from './cache';
+import { fileLookup, parseAnyLookup, parseLookup, resultJson, resultsJson } from './lookup';
 
 /** A result as `answer` builds one: the five fields, then category and reason when present. */
 const result = fc
@@ -54,5 +65,71 @@ describe('resultJson / resultsJson', () => {
     };
     expect(JSON.parse(resultJson(r))).toEqual(r);
     expect(resultJson(r)).toBe(JSON.stringify(r));
+  });
+});
+
+describe('fileLookup (the fast path of parseLookup)', () => {
+  const seed = fuzzSeed('fileLookup');
+  const hex = fc.stringMatching(/^[0-9a-fA-F]{64}$/);
+  const fileItem = hex.map((sha256) => ({ type: 'file', sha256 }));
+  // Items and bodies near the fast path's shape, and a step off it in every direction.
+  const item = fc.oneof(
+    { weight: 30, arbitrary: fileItem },
+    fc.record({ type: fc.constantFrom('file', 'url', 'File'), sha256: fc.oneof(hex, fc.string()) }),
+    fc.record({ type: fc.constant('file'), sha1: fc.stringMatching(/^[0-9a-f]{40}$/) }),
+    fc.record({ type: fc.constant('url'), url: fc.webUrl() }),
+    hex.map((sha256) => ({ type: 'file', sha256, extra: 1 })),
+    hex.map((sha256) => ({ type: 'file', sha256, md5: '0'.repeat(32) })),
+    hex.map((sha256) => ({ sha256 })),
+    fc.constantFrom(null, 'file', 7, [], [{ type: 'file' }]),
+  );
+  const module = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...MODULE_IDS) },
+    fc.constantFrom('unknown-module', '', 7, null),
+  );
+  const body = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ module, items: fc.array(item, { maxLength: 5 }) }) },
+    fc.record({ module, items: fc.array(fileItem, { maxLength: 3 }), extra: fc.anything() }),
+    fc.record({ module, items: fc.anything() }),
+    fc.record({ items: fc.array(fileItem, { maxLength: 3 }) }),
+    fc.anything(),
+  );
+  const general = (b: unknown) => {
+    try {
+      return parseAnyLookup(b);
+    } catch {
+      return 'refused';
+    }
+  };
+
+  it('accepts only what the schema accepts, with the same keys', () => {
+    let fast = 0;
+    fc.assert(
+      fc.property(body, (b) => {
+        const quick = fileLookup(b);
+        if (quick === undefined) return true;
+        fast++;
+        const { packed, ...parsed } = quick;
+        expect(parsed).toEqual(general(b));
+        expect(packed).toEqual(parsed.keys.map(packKey));
+        return true;
+      }),
+      { seed, numRuns: 3000 },
+    );
+    // The comparison above is only as good as the bodies that took the fast path.
+    expect(fast).toBeGreaterThan(300);
+  });
+
+  it('takes the bodies endpoints send, and leaves the rest to the schema and its errors', () => {
+    const digest = 'AB'.repeat(32);
+    const items = Array.from({ length: MAX_LOOKUP_ITEMS }, () => ({ type: 'file', sha256: digest }));
+    expect(fileLookup({ module: 'file-threat-protection', items })?.keys[0]).toBe(
+      `sha256:${'ab'.repeat(32)}`,
+    );
+    expect(fileLookup({ module: 'file-threat-protection', items: [...items, items[0]] })).toBeUndefined();
+    expect(fileLookup({ module: 'file-threat-protection', items: [] })).toBeUndefined();
+    const bad = { module: 'file-threat-protection', items: [{ type: 'file', sha256: digest, extra: 1 }] };
+    expect(fileLookup(bad)).toBeUndefined();
+    expect(() => parseLookup(bad)).toThrow(expect.objectContaining({ code: 'invalid_request' }));
   });
 });

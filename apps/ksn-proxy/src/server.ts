@@ -411,8 +411,8 @@ export async function startProxy(
       authorizeTierClient(caller, tierClients);
       return tierLookup(deps, parseTierLookup(body)).then((results) => JSON.stringify({ results }));
     }
-    const { module, keys } = parseLookup(body);
-    const results = lookup(deps, caller, index, module, keys);
+    const { module, keys, packed } = parseLookup(body);
+    const results = lookup(deps, caller, index, module, keys, packed);
     return results instanceof Promise ? results.then(resultsJson) : resultsJson(results);
   }
 
