@@ -203,8 +203,17 @@ function answered(
   now: number,
 ): LookupResult[] {
   deps.counters.lookups += results.length;
-  for (const r of results) {
-    deps.metrics.lookupItems.child(module, r.source, r.verdict).inc();
+  // Items counted by runs of the same source and verdict (a batch of hits is mostly one run),
+  // so the metric's child is found once per run rather than once per item.
+  let run = 0;
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!;
+    run++;
+    const next = results[i + 1];
+    if (next === undefined || next.source !== r.source || next.verdict !== r.verdict) {
+      deps.metrics.lookupItems.child(module, r.source, r.verdict).inc(run);
+      run = 0;
+    }
     if (r.verdict === 'unknown') deps.insights.unknownAnswered(r.key, caller.deviceId, now);
     if (r.reason !== undefined && r.reason.startsWith('rule:'))
       deps.insights.ruleHit(caller.groupId, r.reason.slice(5));
@@ -340,13 +349,29 @@ const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const jsonString = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 
 /**
+ * Categories as JSON, by category: there are few, and the cache keeps each once (interned),
+ * so the map finds them by a hash computed once. Cleared when full, never unbounded.
+ */
+const categoryJson = new Map<string, string>();
+const CATEGORY_JSON_MAX = 4096;
+function jsonCategory(category: string): string {
+  let text = categoryJson.get(category);
+  if (text === undefined) {
+    if (categoryJson.size >= CATEGORY_JSON_MAX) categoryJson.clear();
+    text = jsonString(category);
+    categoryJson.set(category, text);
+  }
+  return text;
+}
+
+/**
  * `JSON.stringify(result)` for a result as `answer` builds it (the same text, the same key
  * order), in about half the time: the answer's serialisation was the largest single cost of
  * a cache hit after the socket write (tools/bench/analysis.md).
  */
 export function resultJson(r: LookupResult): string {
   let text = `{"key":${jsonString(r.key)},"verdict":"${r.verdict}","decision":"${r.decision}","source":"${r.source}","ttl":${r.ttl}`;
-  if (r.category !== undefined) text += `,"category":${jsonString(r.category)}`;
+  if (r.category !== undefined) text += `,"category":${jsonCategory(r.category)}`;
   if (r.reason !== undefined) text += `,"reason":${jsonString(r.reason)}`;
   return `${text}}`;
 }

@@ -270,6 +270,24 @@ describe('ksn-proxy', () => {
     expect(text).toContain(
       'ksn_proxy_lookup_items_total{module="file-threat-protection",source="cache",verdict="malicious"} 1',
     );
+    // A batch's items are counted by their own source and verdict, whatever their order.
+    const other = 'ab'.repeat(32); // unknown to the upstream
+    const file = (sha256: string) => ({ type: 'file', sha256 });
+    await post(proxy, token, { module: 'file-threat-protection', items: [file(other)] });
+    await post(proxy, token, {
+      module: 'file-threat-protection',
+      items: [file(EICAR), file(EICAR), file(other), file(EICAR), file(other)],
+    });
+    const after = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
+    expect(after).toContain(
+      'ksn_proxy_lookup_items_total{module="file-threat-protection",source="cache",verdict="malicious"} 4',
+    );
+    expect(after).toContain(
+      'ksn_proxy_lookup_items_total{module="file-threat-protection",source="upstream",verdict="unknown"} 1',
+    );
+    expect(after).toContain(
+      'ksn_proxy_lookup_items_total{module="file-threat-protection",source="cache",verdict="unknown"} 2',
+    );
     await until(() =>
       sc.heartbeats.some((b) => (b as { counters: { cacheHits: number } }).counters.cacheHits > 0),
     );
