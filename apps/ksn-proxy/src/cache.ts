@@ -246,9 +246,8 @@ export function packKey(key: string): string {
 /**
  * The packed key of the digest written in hex (either letter case) at `text[start…]`, of
  * the length `tag` says (`text` must be long enough), or undefined if a character there is
- * not a hex digit. Validating
- * a SHA-256 this way costs what the pattern test did, and the pack comes with it
- * (`fileLookup`).
+ * not a hex digit. Validating a SHA-256 this way costs what the pattern test did, and the
+ * pack comes with it (`fileLookup`).
  */
 export function packHex(tag: number, text: string, start: number): string | undefined {
   const codes = PACK_CODES[tag - 1]!;
