@@ -1,6 +1,6 @@
 import type { Verdict } from '@ksn/contracts';
 import { LRUCache } from 'lru-cache';
-import { hashString, TinyLfu, type AdmissionPolicy } from './admission';
+import { fmix32, hashString, TinyLfu, type AdmissionPolicy } from './admission';
 
 /** What the proxy remembers about an object. */
 export interface CachedVerdict {
@@ -280,12 +280,7 @@ export function keyHash(k: string): number {
     h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
     h = Math.imul(h ^ k.charCodeAt(n - i), 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 export function unpackKey(packed: string): string {
