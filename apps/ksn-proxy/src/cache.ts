@@ -244,12 +244,19 @@ export function packKey(key: string): string {
 }
 
 /**
- * The packed key of the digest written in hex (either letter case) at `text[start…]`, of
- * the length `tag` says (`text` must be long enough), or undefined if a character there is
- * not a hex digit. Validating a SHA-256 this way costs what the pattern test did, and the
- * pack comes with it (`fileLookup`).
+ * `packKey(hashKey('sha256', hex))` if `hex` is a SHA-256 in hex (either letter case), else
+ * undefined: validating a digest this way costs what the pattern test did, and the pack
+ * comes with it (`fileLookup`).
  */
-export function packHex(tag: number, text: string, start: number): string | undefined {
+export function packSha256(hex: string): string | undefined {
+  return hex.length === 64 ? packHex(1, hex, 0) : undefined;
+}
+
+/**
+ * The packed key of the digest written in hex at `text[start…]`, of the length `tag` says
+ * (`text` must be long enough), or undefined if a character there is not a hex digit.
+ */
+function packHex(tag: number, text: string, start: number): string | undefined {
   const codes = PACK_CODES[tag - 1]!;
   for (let i = start, j = 1; j < codes.length; i += 2, j++) {
     const hi = HEX_VALUE[text.charCodeAt(i)]!;

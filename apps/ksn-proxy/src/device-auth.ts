@@ -16,7 +16,7 @@ export interface Caller {
  * the Ed25519 signature is checked once per token, not once per request.
  */
 export class DeviceAuthenticator {
-  /** By the whole Authorization value, so a lookup needs no slice (and the lane's repeated value keeps its hash). */
+  /** By the whole Authorization value: no slice per lookup, and the lane's repeated value keeps its hash. */
   private readonly verified = new LRUCache<string, DeviceClaims>({ max: 100_000 });
 
   /** `onSeen` hears of every authenticated device (for its last-seen time). */

@@ -128,6 +128,10 @@ describe('fileLookup (the fast path of parseLookup)', () => {
     );
     expect(fileLookup({ module: 'file-threat-protection', items: [...items, items[0]] })).toBeUndefined();
     expect(fileLookup({ module: 'file-threat-protection', items: [] })).toBeUndefined();
+    for (const sha256 of [`${digest}ab`, digest.slice(2), `${digest.slice(1)}g`])
+      expect(
+        fileLookup({ module: 'file-threat-protection', items: [{ type: 'file', sha256 }] }),
+      ).toBeUndefined();
     const bad = { module: 'file-threat-protection', items: [{ type: 'file', sha256: digest, extra: 1 }] };
     expect(fileLookup(bad)).toBeUndefined();
     expect(() => parseLookup(bad)).toThrow(expect.objectContaining({ code: 'invalid_request' }));

@@ -14,7 +14,7 @@ import {
 } from '@ksn/contracts';
 import { cloudAllowed, decide, type ObjectFacts } from '@ksn/policy-engine';
 import { HttpError } from '@ksn/service-kit';
-import { packHex, VerdictCache, type CachedVerdict } from './cache';
+import { packSha256, VerdictCache, type CachedVerdict } from './cache';
 import type { Caller } from './device-auth';
 import { overloaded, quotaExhausted } from './errors';
 import type { Insights } from './insights';
@@ -89,8 +89,6 @@ export function parseLookup(body: unknown): ParsedLookup {
 }
 
 const MODULES: ReadonlySet<string> = new Set(MODULE_IDS);
-/** The packed-key tag of a SHA-256 (cache.ts). */
-const SHA256_TAG = 1;
 
 /** Own enumerable properties of a parsed JSON object (`for…in`: no array of names built). */
 function propertyCount(o: object): number {
@@ -119,8 +117,8 @@ export function fileLookup(body: unknown): ParsedLookup | undefined {
     if (typeof item !== 'object' || item === null || Array.isArray(item) || propertyCount(item) !== 2)
       return undefined;
     const { type, sha256 } = item as { type?: unknown; sha256?: unknown };
-    if (type !== 'file' || typeof sha256 !== 'string' || sha256.length !== 64) return undefined;
-    const k = packHex(SHA256_TAG, sha256, 0);
+    if (type !== 'file' || typeof sha256 !== 'string') return undefined;
+    const k = packSha256(sha256);
     if (k === undefined) return undefined;
     keys[i] = hashKey('sha256', sha256);
     packed[i] = k;
