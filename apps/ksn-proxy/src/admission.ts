@@ -158,23 +158,18 @@ export class TinyLfu {
     this.sampleSize = Math.max(samplePerEntry * capacity, 16 * samplePerEntry);
   }
 
-  /** Records one access to `key` (hits and misses alike). */
-  record(key: string): void {
-    this.recordHash(hashString(key));
-  }
-
-  recordHash(hash: number): void {
+  /**
+   * Records one access (hits and misses alike) to the key whose hash is `hash`. The caller
+   * hashes: the cache uses `keyHash`, which reads a digest's bytes rather than its text.
+   */
+  record(hash: number): void {
     if (++this.additions >= this.sampleSize) this.age();
     if (!this.doorkeeper.put(hash)) return;
     this.sketch.increment(hash);
   }
 
-  /** Estimated recent accesses of `key`. */
-  frequency(key: string): number {
-    return this.frequencyHash(hashString(key));
-  }
-
-  frequencyHash(hash: number): number {
+  /** Estimated recent accesses of the key whose hash is `hash`. */
+  frequency(hash: number): number {
     return this.sketch.frequency(hash) + (this.doorkeeper.has(hash) ? 1 : 0);
   }
 

@@ -95,7 +95,7 @@ export class VerdictCache {
    * `k`: `packKey(key)` when the caller has it already (a batch packs while validating).
    */
   get(key: string, now = Date.now(), k = packKey(key)): CachedVerdict | undefined {
-    this.admission?.recordHash(keyHash(k));
+    this.admission?.record(keyHash(k));
     const entry = this.lru.get(k);
     if (entry !== undefined && this.dead(entry, now)) {
       this.lru.delete(k);
@@ -180,7 +180,7 @@ export class VerdictCache {
         this.lru.delete(k);
         return true;
       }
-      const f = admission.frequencyHash(keyHash(k));
+      const f = admission.frequency(keyHash(k));
       if (f < victimFrequency) {
         victim = k;
         victimFrequency = f;
@@ -188,7 +188,7 @@ export class VerdictCache {
       if (++sampled === VICTIM_SAMPLE) break;
     }
     if (victim === undefined) return true;
-    if (admission.frequencyHash(keyHash(key)) <= victimFrequency) return false;
+    if (admission.frequency(keyHash(key)) <= victimFrequency) return false;
     this.lru.delete(victim);
     this.opts.onEvict?.();
     return true;

@@ -13,7 +13,7 @@ import {
 import fc from 'fast-check';
 import { fuzzSeed } from '../test/adversarial/harness';
 import { packKey } from './cache';
-import { fileLookup, parseAnyLookup, parseLookup, resultJson, resultsJson } from './lookup';
+import { fileKeys, fileLookup, parseAnyLookup, parseLookup, resultJson, resultsJson } from './lookup';
 
 /** A result as `answer` builds one: the five fields, then category and reason when present. */
 const result = fc
@@ -135,5 +135,24 @@ describe('fileLookup (the fast path of parseLookup)', () => {
     const bad = { module: 'file-threat-protection', items: [{ type: 'file', sha256: digest, extra: 1 }] };
     expect(fileLookup(bad)).toBeUndefined();
     expect(() => parseLookup(bad)).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+  });
+});
+
+describe('fileKeys (GET /v1/files/{hash})', () => {
+  it('keys a digest as the lookup body would, packing a SHA-256 for the cache', () => {
+    const sha256 = 'aB'.repeat(32);
+    expect(fileKeys(sha256)).toEqual({
+      keys: [`sha256:${'ab'.repeat(32)}`],
+      packed: [packKey(`sha256:${'ab'.repeat(32)}`)],
+    });
+    expect(fileKeys('0F'.repeat(20))).toEqual({ keys: [`sha1:${'0f'.repeat(20)}`] });
+    expect(fileKeys('c4'.repeat(16))).toEqual({ keys: [`md5:${'c4'.repeat(16)}`] });
+  });
+
+  it('refuses anything else with a 400 naming the hash', () => {
+    for (const hash of ['ab'.repeat(33), 'ab'.repeat(31), `${'ab'.repeat(31)}ag`, '', 'sha256:00'])
+      expect(() => fileKeys(hash)).toThrow(
+        expect.objectContaining({ status: 400, code: 'invalid_request', field: 'hash' }),
+      );
   });
 });

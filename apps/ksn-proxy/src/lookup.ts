@@ -335,11 +335,16 @@ function answer(
   return result;
 }
 
-/** GET /v1/files/{hash}: one file by SHA-256, SHA-1 or MD5. */
-export function fileKey(hash: string): string {
+/**
+ * GET /v1/files/{hash}: one file by SHA-256, SHA-1 or MD5, as `lookup`'s keys. A SHA-256 is
+ * validated by packing it, as `fileLookup` does, and the cache is read by that pack.
+ */
+export function fileKeys(hash: string): { keys: string[]; packed?: string[] } {
+  const packed = packSha256(hash);
+  if (packed !== undefined) return { keys: [hashKey('sha256', hash)], packed: [packed] };
   const kind = hashKind(hash);
   if (!kind) throw new HttpError('invalid_request', 'hash must be a SHA-256, SHA-1 or MD5 in hex', 'hash');
-  return hashKey(kind, hash);
+  return { keys: [hashKey(kind, hash)] };
 }
 
 /** A string that JSON writes as it is, between quotes (no escape needed). */

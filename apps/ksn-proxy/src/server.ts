@@ -28,7 +28,7 @@ import { DeviceAuthenticator, type Caller } from './device-auth';
 import { FastLane, type FastRequest, type Reply } from './fast-lane';
 import { Heartbeats } from './heartbeat';
 import { Insights } from './insights';
-import { fileKey, lookup, parseLookup, resultJson, resultsJson, type LookupDeps } from './lookup';
+import { fileKeys, lookup, parseLookup, resultJson, resultsJson, type LookupDeps } from './lookup';
 import { ProxyMetrics } from './metrics';
 import { PolicyStore, type PolicyIndex } from './policy-store';
 import { TelemetrySpool } from './spool';
@@ -393,11 +393,11 @@ export async function startProxy(
     const index = requireSnapshot();
     const caller = auth.authenticate(authorization, index);
     // Hashes are hex: nothing to percent-decode, and anything else is a 400.
-    const key = fileKey(path.slice(FILES.length));
+    const { keys, packed } = fileKeys(path.slice(FILES.length));
     const module = moduleParam(query) ?? 'file-threat-protection';
     if (!(MODULE_IDS as readonly string[]).includes(module))
       throw new HttpError('invalid_request', 'module is not a known module id', 'module');
-    const results = lookup(deps, caller, index, module as ModuleId, [key]);
+    const results = lookup(deps, caller, index, module as ModuleId, keys, packed);
     return results instanceof Promise ? results.then((r) => resultJson(r[0]!)) : resultJson(results[0]!);
   }
 
