@@ -373,7 +373,9 @@ function jsonCategory(category: string): string {
  * a cache hit after the socket write (tools/bench/analysis.md).
  */
 export function resultJson(r: LookupResult): string {
-  let text = `{"key":${jsonString(r.key)},"verdict":"${r.verdict}","decision":"${r.decision}","source":"${r.source}","ttl":${r.ttl}`;
+  // A hash key (`kind:hex`, validated on the way in) never needs escaping; a URL key may.
+  const key = r.key.startsWith('url:') ? jsonString(r.key) : `"${r.key}"`;
+  let text = `{"key":${key},"verdict":"${r.verdict}","decision":"${r.decision}","source":"${r.source}","ttl":${r.ttl}`;
   if (r.category !== undefined) text += `,"category":${jsonCategory(r.category)}`;
   if (r.reason !== undefined) text += `,"reason":${jsonString(r.reason)}`;
   return `${text}}`;
