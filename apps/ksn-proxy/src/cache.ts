@@ -246,10 +246,40 @@ export function packKey(key: string): string {
 /**
  * `packKey(hashKey('sha256', hex))` if `hex` is a SHA-256 in hex (either letter case), else
  * undefined: validating a digest this way costs what the pattern test did, and the pack
- * comes with it (`fileLookup`).
+ * comes with it (`fileKeys`, GET /v1/files).
  */
 export function packSha256(hex: string): string | undefined {
   return hex.length === 64 ? packHex(1, hex, 0) : undefined;
+}
+
+/** Where `readSha256At` decodes a digest: the SHA-256 tag, then the digest's 32 bytes. */
+const PACK_BYTES = Buffer.alloc(33, 1);
+/** Where `readSha256At` writes a digest's key: `sha256:`, then the digest in lower-case hex. */
+const KEY_BYTES = Buffer.from(`sha256:${'0'.repeat(64)}`, 'latin1');
+
+/**
+ * Reads the 64 bytes at `bytes[start…]` as a SHA-256 in hex (either letter case): pushes its
+ * key (`hashKey('sha256', …)`) onto `keys` and its packed key onto `packed`, or returns false
+ * if they are not 64 hex digits. How a lookup body is read without JSON.parse
+ * (`compactFileLookup`): one pass over the bytes makes both strings, each flat, where the
+ * digest's text, its lower-case copy and the key built from it were three strings.
+ */
+export function readSha256At(bytes: Uint8Array, start: number, keys: string[], packed: string[]): boolean {
+  if (start < 0 || start + 64 > bytes.length) return false;
+  for (let i = start, j = 1; j < 33; i += 2, j++) {
+    const c1 = bytes[i]!;
+    const c2 = bytes[i + 1]!;
+    const hi = HEX_VALUE[c1]!;
+    const lo = HEX_VALUE[c2]!;
+    if ((hi | lo) < 0) return false;
+    PACK_BYTES[j] = (hi << 4) | lo;
+    // A hex digit's code with 0x20 set is the digit in lower case ('0'–'9' have it already).
+    KEY_BYTES[5 + 2 * j] = c1 | 0x20;
+    KEY_BYTES[6 + 2 * j] = c2 | 0x20;
+  }
+  keys.push(KEY_BYTES.toString('latin1'));
+  packed.push(PACK_BYTES.toString('latin1'));
+  return true;
 }
 
 /**

@@ -98,13 +98,15 @@ describe('fast lane: parseRequest', () => {
 
   it('takes a plain GET and a whole POST, with the fields the routes need', () => {
     const g = parseRequest(get(['Host: p', 'Authorization: Bearer t', 'Connection: Keep-Alive']), 1024);
-    expect(g).toMatchObject({ method: 'GET', authorization: 'Bearer t', body: '' });
+    expect(g).toMatchObject({ method: 'GET', authorization: 'Bearer t' });
+    expect(g?.body).toHaveLength(0);
     const body = '{"a":"é"}';
     const post = Buffer.from(
       `POST /v1/lookup HTTP/1.1\r\nHost: p\r\nContent-Type:  application/json \r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}GET`,
     );
     const p = parseRequest(post, 1024);
-    expect(p).toMatchObject({ method: 'POST', contentType: 'application/json', body });
+    expect(p).toMatchObject({ method: 'POST', contentType: 'application/json' });
+    expect(p?.body.toString()).toBe(body);
     expect(p?.end).toBe(post.length - 3);
   });
 

@@ -31,8 +31,8 @@ export interface FastRequest {
   target: string;
   authorization: string | undefined;
   contentType: string | undefined;
-  /** The body as UTF-8 ('' for a GET). */
-  body: string;
+  /** The body's bytes (empty for a GET): a view of the bytes read, valid while `serve` runs. */
+  body: Buffer;
   end: number;
 }
 
@@ -61,6 +61,7 @@ const PENDING_MAX = 64 * 1024;
 /** Most answer bytes queued on a connection before it answers no more until they are written. */
 const OUTPUT_MAX = 64 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
+const NO_BODY = Buffer.alloc(0);
 const CONTENT_LENGTH = /^[0-9]{1,10}$/;
 const TARGET = /^\/(?!\/)[\x21\x22\x24-\x7e]*$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -152,13 +153,13 @@ export function parseRequest(
   const bodyStart = headEnd + 4;
   if (method === 'GET') {
     if (contentLength !== undefined) return undefined;
-    return { method, target, authorization, contentType, body: '', end: bodyStart };
+    return { method, target, authorization, contentType, body: NO_BODY, end: bodyStart };
   }
   if (contentLength === undefined) return undefined;
   const length = Number(contentLength);
   if (length > maxBodyBytes || bodyStart + length > bytes.length) return undefined;
   const end = bodyStart + length;
-  return { method, target, authorization, contentType, body: bytes.toString('utf8', bodyStart, end), end };
+  return { method, target, authorization, contentType, body: bytes.subarray(bodyStart, end), end };
 }
 
 /** The Date header's value, computed once a second (as node:http does). */

@@ -5,7 +5,7 @@ import {
   HttpError,
   listen,
   parseJsonBody,
-  readJson,
+  readBody,
   requireJsonType,
   sendError,
   sendJson,
@@ -28,7 +28,15 @@ import { DeviceAuthenticator, type Caller } from './device-auth';
 import { FastLane, type FastRequest, type Reply } from './fast-lane';
 import { Heartbeats } from './heartbeat';
 import { Insights } from './insights';
-import { fileKeys, lookup, parseLookup, resultJson, resultsJson, type LookupDeps } from './lookup';
+import {
+  compactFileLookup,
+  fileKeys,
+  lookup,
+  parseLookup,
+  resultJson,
+  resultsJson,
+  type LookupDeps,
+} from './lookup';
 import { ProxyMetrics } from './metrics';
 import { PolicyStore, type PolicyIndex } from './policy-store';
 import { TelemetrySpool } from './spool';
@@ -281,7 +289,8 @@ export async function startProxy(
           throw new HttpError('method_not_allowed', 'use POST', undefined, { allow: 'POST' });
         const index = requireSnapshot();
         const caller = auth.authenticate(req.headers.authorization, index);
-        const answer = lookupAnswer(caller, index, await readJson(req, config.MAX_BODY_BYTES));
+        requireJsonType(req.headers['content-type']);
+        const answer = lookupAnswer(caller, index, await readBody(req, config.MAX_BODY_BYTES));
         sendJsonText(res, 200, answer instanceof Promise ? await answer : answer);
       } else if (path.startsWith(FILES)) {
         route = 'file';
@@ -357,7 +366,7 @@ export async function startProxy(
         const index = requireSnapshot();
         const caller = auth.authenticate(req.authorization, index);
         requireJsonType(req.contentType);
-        answer = lookupAnswer(caller, index, parseJsonBody(req.body));
+        answer = lookupAnswer(caller, index, req.body);
       } else return undefined;
     } catch (e) {
       return fastError(route, started, e);
@@ -402,17 +411,22 @@ export async function startProxy(
   }
 
   /**
-   * POST /v1/lookup for an authenticated caller, as JSON: the endpoint protocol, or (branch
-   * proxies only) the upstream one.
+   * POST /v1/lookup for an authenticated caller, from the request's bytes, as JSON: the
+   * endpoints' compact file lookup read straight from the bytes, else any lookup body by its
+   * JSON (the endpoint protocol, or for branch proxies only the upstream one).
    */
-  function lookupAnswer(caller: Caller, index: PolicyIndex, body: unknown): string | Promise<string> {
-    if (isTierLookup(body)) {
-      // The upstream protocol skips the caller's module toggles: branch proxies only.
-      authorizeTierClient(caller, tierClients);
-      return tierLookup(deps, parseTierLookup(body)).then((results) => JSON.stringify({ results }));
+  function lookupAnswer(caller: Caller, index: PolicyIndex, body: Buffer): string | Promise<string> {
+    let parsed = compactFileLookup(body);
+    if (parsed === undefined) {
+      const json = parseJsonBody(body.toString('utf8'));
+      if (isTierLookup(json)) {
+        // The upstream protocol skips the caller's module toggles: branch proxies only.
+        authorizeTierClient(caller, tierClients);
+        return tierLookup(deps, parseTierLookup(json)).then((results) => JSON.stringify({ results }));
+      }
+      parsed = parseLookup(json);
     }
-    const { module, keys, packed } = parseLookup(body);
-    const results = lookup(deps, caller, index, module, keys, packed);
+    const results = lookup(deps, caller, index, parsed.module, parsed.keys, parsed.packed);
     return results instanceof Promise ? results.then(resultsJson) : resultsJson(results);
   }
 
