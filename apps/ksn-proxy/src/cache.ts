@@ -252,34 +252,75 @@ export function packSha256(hex: string): string | undefined {
   return hex.length === 64 ? packHex(1, hex, 0) : undefined;
 }
 
-/** Where `readSha256At` decodes a digest: the SHA-256 tag, then the digest's 32 bytes. */
-const PACK_BYTES = Buffer.alloc(33, 1);
-/** Where `readSha256At` writes a digest's key: `sha256:`, then the digest in lower-case hex. */
-const KEY_BYTES = Buffer.from(`sha256:${'0'.repeat(64)}`, 'latin1');
+const SHA256_KEY = 'sha256:';
+/** Characters of a SHA-256's key (`sha256:` and 64 hex digits) and of its packed key (a tag and 32 bytes). */
+const KEY_CHARS = 71;
+const PACK_CHARS = 33;
 
 /**
- * Reads the 64 bytes at `bytes[start…]` as a SHA-256 in hex (either letter case): pushes its
- * key (`hashKey('sha256', …)`) onto `keys` and its packed key onto `packed`, or returns false
- * if they are not 64 hex digits. How a lookup body is read without JSON.parse
- * (`compactFileLookup`): one pass over the bytes makes both strings, each flat, where the
- * digest's text, its lower-case copy and the key built from it were three strings.
+ * Reads SHA-256 digests written in hex (a lookup body's, `compactFileLookup`) into their keys
+ * (`hashKey('sha256', …)`) and packed keys, a batch at a time: one pass over a digest's bytes
+ * writes both into batch-wide buffers, and `take` makes the strings. The keys are slices of
+ * one string of the whole batch: a string made from bytes costs a call into the runtime (about
+ * 50 ns), a slice a few (tools/bench/analysis.md). The packed keys, which the cache's and
+ * insights' maps compare, are strings of their own: a map compares a slice in the runtime, and
+ * a kept slice would keep the whole batch's text alive. Nothing keeps a key for long (the
+ * cache and insights keep packed keys).
  */
-export function readSha256At(bytes: Uint8Array, start: number, keys: string[], packed: string[]): boolean {
-  if (start < 0 || start + 64 > bytes.length) return false;
-  for (let i = start, j = 1; j < 33; i += 2, j++) {
-    const c1 = bytes[i]!;
-    const c2 = bytes[i + 1]!;
-    const hi = HEX_VALUE[c1]!;
-    const lo = HEX_VALUE[c2]!;
-    if ((hi | lo) < 0) return false;
-    PACK_BYTES[j] = (hi << 4) | lo;
-    // A hex digit's code with 0x20 set is the digit in lower case ('0'–'9' have it already).
-    KEY_BYTES[5 + 2 * j] = c1 | 0x20;
-    KEY_BYTES[6 + 2 * j] = c2 | 0x20;
+export class Sha256Reader {
+  private readonly keyText: Buffer;
+  private readonly packText: Buffer;
+  private count = 0;
+
+  /** `capacity`: most digests one batch holds. */
+  constructor(readonly capacity: number) {
+    this.keyText = Buffer.from(`${SHA256_KEY}${'0'.repeat(64)}`.repeat(capacity), 'latin1');
+    this.packText = Buffer.alloc(PACK_CHARS * capacity, 1);
   }
-  keys.push(KEY_BYTES.toString('latin1'));
-  packed.push(PACK_BYTES.toString('latin1'));
-  return true;
+
+  /** Forgets what was read since the last `take`. */
+  reset(): void {
+    this.count = 0;
+  }
+
+  /**
+   * Reads the 64 bytes at `bytes[start…]` as a SHA-256 in hex (either letter case), the
+   * batch's next digest; false if they are not 64 hex digits or the batch is full.
+   */
+  read(bytes: Uint8Array, start: number): boolean {
+    if (start < 0 || start + 64 > bytes.length || this.count === this.capacity) return false;
+    const keys = this.keyText;
+    const packs = this.packText;
+    let k = this.count * KEY_CHARS + SHA256_KEY.length;
+    let p = this.count * PACK_CHARS + 1;
+    for (let i = start, end = start + 64; i < end; i += 2) {
+      const c1 = bytes[i]!;
+      const c2 = bytes[i + 1]!;
+      const hi = HEX_VALUE[c1]!;
+      const lo = HEX_VALUE[c2]!;
+      if ((hi | lo) < 0) return false;
+      packs[p++] = (hi << 4) | lo;
+      // A hex digit's code with 0x20 set is the digit in lower case ('0'–'9' have it already).
+      keys[k++] = c1 | 0x20;
+      keys[k++] = c2 | 0x20;
+    }
+    this.count++;
+    return true;
+  }
+
+  /** The keys and packed keys read since the last `take`, in order; the next batch starts empty. */
+  take(): { keys: string[]; packed: string[] } {
+    const n = this.count;
+    this.count = 0;
+    const keyText = this.keyText.toString('latin1', 0, n * KEY_CHARS);
+    const keys = new Array<string>(n);
+    const packed = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      keys[i] = keyText.slice(i * KEY_CHARS, (i + 1) * KEY_CHARS);
+      packed[i] = this.packText.toString('latin1', i * PACK_CHARS, (i + 1) * PACK_CHARS);
+    }
+    return { keys, packed };
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { HeartbeatRuleHit, HeartbeatUnknown, HeartbeatVerdictChange, Verdict } from '@ksn/contracts';
+import { packKey, unpackKey } from './cache';
 
 /** Bounds of what one heartbeat carries (the contract's maxItems). */
 const MAX_UNKNOWN = 1000;
@@ -40,14 +41,19 @@ export class Insights {
     if (this.active.size < MAX_ACTIVE_DEVICES && deviceId.length <= 100) this.active.add(deviceId);
   }
 
-  unknownAnswered(key: string, deviceId: string, now = Date.now()): void {
+  /**
+   * An object was answered `unknown` to a device. `packed`: the key's `packKey`, when the
+   * caller has it (a lookup read the cache by it): objects are told apart by it, a shorter
+   * string than the key whose hash the cache read has computed already.
+   */
+  unknownAnswered(key: string, deviceId: string, now = Date.now(), packed = packKey(key)): void {
     if (key.length > MAX_KEY_LENGTH || deviceId.length > 100) return;
-    const seen = this.unknown.get(key);
+    const seen = this.unknown.get(packed);
     if (seen) {
       if (seen.devices.size < MAX_DEVICES) seen.devices.add(deviceId);
       if (now > seen.lastSeen) seen.lastSeen = now;
     } else if (this.unknown.size < MAX_UNKNOWN) {
-      this.unknown.set(key, { devices: new Set([deviceId]), firstSeen: now, lastSeen: now });
+      this.unknown.set(packed, { devices: new Set([deviceId]), firstSeen: now, lastSeen: now });
     }
   }
 
@@ -67,8 +73,8 @@ export class Insights {
   /** Takes everything gathered so far (empty arrays when nothing). */
   drain(): InsightsBatch {
     const batch: InsightsBatch = {
-      unknownObjects: [...this.unknown].map(([key, s]) => ({
-        key,
+      unknownObjects: [...this.unknown].map(([packed, s]) => ({
+        key: unpackKey(packed),
         deviceIds: [...s.devices],
         firstSeen: new Date(s.firstSeen).toISOString(),
         lastSeen: new Date(s.lastSeen).toISOString(),
@@ -88,7 +94,7 @@ export class Insights {
   restore(batch: InsightsBatch): void {
     for (const u of batch.unknownObjects) {
       for (const d of u.deviceIds) this.unknownAnswered(u.key, d, Date.parse(u.lastSeen));
-      const seen = this.unknown.get(u.key);
+      const seen = this.unknown.get(packKey(u.key));
       if (seen) seen.firstSeen = Math.min(seen.firstSeen, Date.parse(u.firstSeen));
     }
     for (const h of batch.ruleHits) this.ruleHit(h.groupId, h.ruleId, h.hits);

@@ -178,6 +178,22 @@ describe('compactFileLookup (lookup bodies read from their bytes)', () => {
     expect(compact(bad)).toBeUndefined();
     expect(() => parseLookup(bad)).toThrow(expect.objectContaining({ code: 'invalid_request' }));
   });
+
+  it('reads each body on its own: nothing of a body it refused half-way reaches the next', () => {
+    const digests = ['0a', '1b', '2c', '3d'].map((d) => d.repeat(32));
+    const body = (ds: string[], tail = '') =>
+      Buffer.from(
+        JSON.stringify({
+          module: 'file-threat-protection',
+          items: ds.map((sha256) => ({ type: 'file', sha256 })),
+        }) + tail,
+      );
+    // Three digests read, then refused at its end.
+    expect(compactFileLookup(body(digests.slice(0, 3), ' '))).toBeUndefined();
+    const next = compactFileLookup(body([digests[3]!, digests[0]!]));
+    expect(next?.keys).toEqual([`sha256:${digests[3]}`, `sha256:${digests[0]}`]);
+    expect(next?.packed).toEqual(next?.keys.map((k) => packKey(k)));
+  });
 });
 
 describe('fileKeys (GET /v1/files/{hash})', () => {

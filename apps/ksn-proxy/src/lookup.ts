@@ -14,7 +14,7 @@ import {
 } from '@ksn/contracts';
 import { cloudAllowed, decide, type ObjectFacts } from '@ksn/policy-engine';
 import { HttpError } from '@ksn/service-kit';
-import { packSha256, readSha256At, VerdictCache, type CachedVerdict } from './cache';
+import { packSha256, Sha256Reader, VerdictCache, type CachedVerdict } from './cache';
 import type { Caller } from './device-auth';
 import { overloaded, quotaExhausted } from './errors';
 import type { Insights } from './insights';
@@ -109,12 +109,13 @@ function startsWithAt(bytes: Uint8Array, at: number, literal: Uint8Array): boole
 }
 
 const MODULES: ReadonlySet<string> = new Set(MODULE_IDS);
+const digests = new Sha256Reader(MAX_LOOKUP_ITEMS);
 
 /**
  * The body endpoints send for files, read from its bytes without JSON.parse: exactly
  * `{"module":"<id>","items":[{"type":"file","sha256":"<64 hex>"},…]}` as JSON.stringify
  * writes it (no whitespace, these keys in this order, 1 to MAX_LOOKUP_ITEMS items). Each
- * digest is validated by packing it for the cache (`readSha256At`), and the cache is read by
+ * digest is validated by packing it for the cache (`Sha256Reader`), and the cache is read by
  * that pack. Undefined for any other body, which then takes JSON.parse and `parseLookup`
  * (and its errors): the bytes this accepts are a JSON text that `parseLookup` accepts, with
  * the same module and keys (lookup.spec). A batch of 100 spent half its time parsing the
@@ -130,17 +131,17 @@ export function compactFileLookup(bytes: Buffer): ParsedLookup | undefined {
   const module = bytes.toString('latin1', moduleStart, at);
   if (!MODULES.has(module)) return undefined;
   at += ITEMS_OPEN.length;
-  const keys: string[] = [];
-  const packed: string[] = [];
+  digests.reset();
   for (;;) {
-    if (keys.length === MAX_LOOKUP_ITEMS || !startsWithAt(bytes, at, FILE_ITEM_OPEN)) return undefined;
+    if (!startsWithAt(bytes, at, FILE_ITEM_OPEN)) return undefined;
     at += FILE_ITEM_OPEN.length;
-    if (bytes[at + 64] !== QUOTE || bytes[at + 65] !== CLOSE_BRACE || !readSha256At(bytes, at, keys, packed))
+    // `read` refuses a digest past MAX_LOOKUP_ITEMS.
+    if (bytes[at + 64] !== QUOTE || bytes[at + 65] !== CLOSE_BRACE || !digests.read(bytes, at))
       return undefined;
     at += 66;
     if (bytes[at] === COMMA) at++;
     else if (bytes[at] === CLOSE_BRACKET && bytes[at + 1] === CLOSE_BRACE && at + 2 === bytes.length)
-      return { module: module as ModuleId, keys, packed };
+      return { module: module as ModuleId, ...digests.take() };
     else return undefined;
   }
 }
@@ -196,11 +197,11 @@ export function lookup(
   }
   if (misses.length > 0 && deps.upstream.enabled) {
     return resolveMisses(deps, caller, keys, misses, results).then(() =>
-      answered(deps, caller, module, results, now),
+      answered(deps, caller, module, results, now, packed),
     );
   }
   if (misses.length > 0) answerPrivately(deps, caller, keys, misses, results);
-  return answered(deps, caller, module, results, now);
+  return answered(deps, caller, module, results, now, packed);
 }
 
 /** Counts a complete answer (lookups, items by source and verdict, unknowns, rule hits) and returns it. */
@@ -210,6 +211,7 @@ function answered(
   module: ModuleId,
   results: LookupResult[],
   now: number,
+  packed: string[] | undefined,
 ): LookupResult[] {
   deps.counters.lookups += results.length;
   // Items counted by runs of the same source and verdict (a batch of hits is mostly one run),
@@ -223,7 +225,7 @@ function answered(
       deps.metrics.lookupItems.child(module, r.source, r.verdict).inc(run);
       run = 0;
     }
-    if (r.verdict === 'unknown') deps.insights.unknownAnswered(r.key, caller.deviceId, now);
+    if (r.verdict === 'unknown') deps.insights.unknownAnswered(r.key, caller.deviceId, now, packed?.[i]);
     if (r.reason !== undefined && r.reason.startsWith('rule:'))
       deps.insights.ruleHit(caller.groupId, r.reason.slice(5));
   }
