@@ -13,6 +13,8 @@ jest.setTimeout(30_000);
 
 const CRLF = '\r\n';
 const KNOWN = 'a'.repeat(64);
+/** A file whose category the upstream writes outside ASCII. */
+const WIDE = 'c'.repeat(64);
 
 interface Answer {
   status: number;
@@ -206,15 +208,22 @@ describe('fast lane: on a running proxy', () => {
   }
 
   it('gives the answers node:http gives: status, headers and body, hits and refusals alike', async () => {
-    // Warm both keys so that both lanes answer from the cache.
+    // Warm the keys so that both lanes answer from the cache.
+    rig.up.verdicts.set(`sha256:${WIDE}`, { verdict: 'clean', category: 'Игры/Jeux "é"' });
     const warm = await Client.open(rig.proxy.endpointUrl);
-    warm.write(postLookup(items(EICAR, KNOWN)));
+    warm.write(postLookup(items(EICAR, KNOWN, WIDE)));
     expect((await warm.next())!.status).toBe(200);
     warm.close();
     const cases: [string, (extra: string[]) => string, number][] = [
       ['a cached file', (x) => getFile(EICAR, x), 200],
       ['a module given', (x) => getFile(KNOWN, x, '?module=web-threat-protection'), 200],
       ['a batch', (x) => postLookup(items(KNOWN, EICAR), x), 200],
+      ['a category outside ASCII', (x) => postLookup(items(WIDE, KNOWN), x), 200],
+      [
+        'an error naming a field outside ASCII',
+        (x) => postLookup(`{"module":"file-threat-protection","items":[{"type":"file","é":1}]}`, x),
+        400,
+      ],
       ['a hash that is not hex', (x) => getFile('zz', x), 400],
       ['an unknown module', (x) => getFile(KNOWN, x, '?module=nope'), 400],
       ['no token', (x) => getFile(KNOWN, x).replace(/Authorization: [^\r]*\r\n/, ''), 401],
@@ -232,11 +241,20 @@ describe('fast lane: on a running proxy', () => {
         403,
       ],
     ];
+    const answers = new Map<string, Answer>();
     for (const [name, build, status] of cases) {
       const [fast, slow] = await bothLanes(build);
       expect({ name, ...fast }).toEqual({ name, ...slow, connection: 'connection: keep-alive' });
       expect({ name, status: fast.status }).toEqual({ name, status });
+      answers.set(name, fast);
     }
+    // Lookup answers are ASCII, characters past it escaped; other answers are UTF-8.
+    const wide = answers.get('a category outside ASCII')!.body;
+    expect(wide).toMatch(/^[\x20-\x7e]*$/);
+    expect((JSON.parse(wide) as { results: { category?: string }[] }).results[0]!.category).toBe(
+      'Игры/Jeux "é"',
+    );
+    expect(answers.get('an error naming a field outside ASCII')!.body).toContain('items[0].é');
   });
 
   it('answers pipelined requests in order, across the move of the connection to node:http', async () => {

@@ -41,6 +41,11 @@ export interface Reply {
   status: number;
   body: string;
   headers?: Record<string, string> | undefined;
+  /**
+   * The body is ASCII only: its length is its size in bytes, and the answer is written as
+   * Latin-1, a copy, where UTF-8 takes a pass to measure it and another to encode it.
+   */
+  ascii?: boolean;
 }
 
 export interface FastLaneOptions {
@@ -191,7 +196,7 @@ export function serializeReply(reply: Reply, connection: string): string {
   let text =
     `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? 'unknown'}\r\n` +
     CONTENT_TYPE +
-    `content-length: ${Buffer.byteLength(reply.body)}\r\n` +
+    `content-length: ${reply.ascii === true ? reply.body.length : Buffer.byteLength(reply.body)}\r\n` +
     CACHE_CONTROL;
   if (reply.headers !== undefined)
     for (const name in reply.headers) text += `${name}: ${reply.headers[name]}\r\n`;
@@ -376,18 +381,21 @@ class FastConnection implements Ending {
 
   private send(reply: Reply): void {
     if (this.lane.draining) this.closing = true;
-    const payload = serializeReply(reply, this.closing ? this.lane.closeHeaders : this.lane.keepAliveHeaders);
+    const text = serializeReply(reply, this.closing ? this.lane.closeHeaders : this.lane.keepAliveHeaders);
+    // An ASCII answer stays text, written as Latin-1; any other is encoded now.
+    const payload = reply.ascii === true ? text : Buffer.from(text, 'utf8');
     this.queued++;
     this.queuedBytes += payload.length;
     endSoon(this, payload);
   }
 
-  /** Writes one answer (called by the end-of-turn batch). */
-  end(payload: string): void {
+  /** Writes one answer (called by the end-of-turn batch): text is ASCII (see `send`). */
+  end(payload: string | Buffer): void {
     this.queued--;
     this.queuedBytes -= payload.length;
     this.active = this.lane.tick;
-    this.socket.write(payload);
+    if (typeof payload === 'string') this.socket.write(payload, 'latin1');
+    else this.socket.write(payload);
     if (this.queued > 0 || this.busy) return this.flow();
     if (this.closing) this.socket.end();
     else if (this.leaving) this.handOver();

@@ -13,7 +13,7 @@ import {
 import fc from 'fast-check';
 import { fuzzSeed } from '../test/adversarial/harness';
 import { packKey } from './cache';
-import { compactFileLookup, fileKeys, parseLookup, resultJson, resultsJson } from './lookup';
+import { asciiJson, compactFileLookup, fileKeys, parseLookup, resultJson, resultsJson } from './lookup';
 
 /** A result as `answer` builds one: the five fields, then category and reason when present. */
 const result = fc
@@ -40,18 +40,36 @@ const result = fc
 describe('resultJson / resultsJson', () => {
   const seed = fuzzSeed('resultJson');
 
-  it('writes what JSON.stringify writes', () => {
+  it('writes what JSON.stringify writes, with characters past ASCII escaped', () => {
     fc.assert(
-      fc.property(result, (r) => resultJson(r) === JSON.stringify(r)),
+      fc.property(result, (r) => resultJson(r) === asciiJson(r)),
       { seed, numRuns: 2000 },
     );
     fc.assert(
       fc.property(
         fc.array(result, { maxLength: 20 }),
-        (results) => resultsJson(results) === JSON.stringify({ results }),
+        (results) => resultsJson(results) === asciiJson({ results }),
       ),
       { seed, numRuns: 300 },
     );
+  });
+
+  it('asciiJson: the same JSON value in ASCII text, and JSON.stringify text where that is ASCII', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'binary' }), (value, text) => {
+        const ascii = (t: string) => [...t].every((c) => c.charCodeAt(0) < 0x80);
+        for (const v of [value, text, { text, value }]) {
+          const json = asciiJson(v);
+          const plain = JSON.stringify(v);
+          if (!ascii(json)) return false;
+          if (JSON.stringify(JSON.parse(json)) !== plain) return false;
+          if (ascii(plain) && json !== plain) return false;
+        }
+        return true;
+      }),
+      { seed, numRuns: 1000 },
+    );
+    expect(asciiJson({ c: 'é😀' })).toBe('{"c":"\\u00e9\\ud83d\\ude00"}');
   });
 
   it('escapes what JSON needs escaped', () => {
@@ -64,7 +82,7 @@ describe('resultJson / resultsJson', () => {
       category: 'A "quoted" \\ category\t',
     };
     expect(JSON.parse(resultJson(r))).toEqual(r);
-    expect(resultJson(r)).toBe(JSON.stringify(r));
+    expect(resultJson(r)).toBe(JSON.stringify(r).replace('é', '\\u00e9'));
   });
 });
 

@@ -362,7 +362,22 @@ export function fileKeys(hash: string): { keys: string[]; packed?: string[] } {
 
 /** A string that JSON writes as it is, between quotes (no escape needed). */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const jsonString = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
+const NON_ASCII = /[\u0080-\uffff]/g;
+
+/**
+ * `JSON.stringify(value)` with every character past ASCII written as a `\u` escape: the same
+ * JSON value, in text whose length is its size in bytes, so the answer's Content-Length needs
+ * no UTF-8 pass over it and it is written to the socket as Latin-1 (fast-lane.ts). Lookup
+ * answers are written this way; only an upstream category or a URL outside ASCII needs it.
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    NON_ASCII,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+const jsonString = (s: string) => (PLAIN.test(s) ? `"${s}"` : asciiJson(s));
 
 /**
  * `,"category":"…"` by category: there are few, and the cache keeps each once (interned), so
@@ -402,24 +417,32 @@ function jsonMiddle(r: LookupResult): string {
 }
 
 /**
- * `JSON.stringify(result)` for a result as `answer` builds it (the same text, the same key
- * order), in about half the time: the answer's serialisation was the largest single cost of
- * a cache hit after the socket write (tools/bench/analysis.md). Written from as few pieces as
- * it can be: text built by `+` is a tree of its pieces, which the socket write flattens piece
- * by piece (a result was about 15 pieces, now 5 to 7).
+ * A result's JSON between its opening `{"key":"` and its closing brace. `resultJson` and
+ * `resultsJson` write `JSON.stringify`'s text (the same key order; characters past ASCII
+ * escaped, `asciiJson`) in about half the time: the answer's serialisation was the largest
+ * single cost of a cache hit after the socket write (tools/bench/analysis.md). Written from as
+ * few pieces as it can be: text built by `+` is a tree of its pieces, which the socket write
+ * flattens piece by piece (a result was about 15 pieces, now 4 to 6 with the text between two
+ * results).
  */
-export function resultJson(r: LookupResult): string {
+function resultFields(r: LookupResult): string {
   // A hash key (`kind:hex`, validated on the way in) never needs escaping; a URL key may.
   const key = r.key.startsWith('url:') ? jsonString(r.key).slice(1, -1) : r.key;
-  let text = '{"key":"' + key + jsonMiddle(r) + r.ttl;
+  let text = key + jsonMiddle(r) + r.ttl;
   if (r.category !== undefined) text += jsonCategory(r.category);
   if (r.reason !== undefined) text += ',"reason":' + jsonString(r.reason);
-  return text + '}';
+  return text;
 }
 
-/** `JSON.stringify({ results })` for a lookup's answer. */
+/** `asciiJson(result)` for a result as `answer` builds it. */
+export function resultJson(r: LookupResult): string {
+  return '{"key":"' + resultFields(r) + '}';
+}
+
+/** `asciiJson({ results })` for a lookup's answer. */
 export function resultsJson(results: LookupResult[]): string {
-  let text = '{"results":[';
-  for (let i = 0; i < results.length; i++) text += (i === 0 ? '' : ',') + resultJson(results[i]!);
-  return `${text}]}`;
+  if (results.length === 0) return '{"results":[]}';
+  let text = '{"results":[{"key":"' + resultFields(results[0]!);
+  for (let i = 1; i < results.length; i++) text += '},{"key":"' + resultFields(results[i]!);
+  return text + '}]}';
 }

@@ -29,6 +29,7 @@ import { FastLane, type FastRequest, type Reply } from './fast-lane';
 import { Heartbeats } from './heartbeat';
 import { Insights } from './insights';
 import {
+  asciiJson,
   compactFileLookup,
   fileKeys,
   lookup,
@@ -381,7 +382,8 @@ export async function startProxy(
 
   function fastAnswer(route: Route, started: number, json: string): Reply {
     record(route, 200, started);
-    return { status: 200, body: json };
+    // Lookup answers are ASCII (`resultsJson`, `asciiJson`).
+    return { status: 200, body: json, ascii: true };
   }
 
   function fastError(route: Route, started: number, e: unknown): Reply {
@@ -422,7 +424,7 @@ export async function startProxy(
       if (isTierLookup(json)) {
         // The upstream protocol skips the caller's module toggles: branch proxies only.
         authorizeTierClient(caller, tierClients);
-        return tierLookup(deps, parseTierLookup(json)).then((results) => JSON.stringify({ results }));
+        return tierLookup(deps, parseTierLookup(json)).then((results) => asciiJson({ results }));
       }
       parsed = parseLookup(json);
     }

@@ -64,12 +64,12 @@ export const END_BATCH_HOLD_MS = 1;
  * when `end(payload)` is called (ksn-proxy's fast-lane connections).
  */
 export interface Ending {
-  end(payload: string): unknown;
+  end(payload: string | Buffer): unknown;
   destroy(): unknown;
 }
 
 let endBatch: Ending[] = [];
-let endPayloads: string[] = [];
+let endPayloads: (string | Buffer)[] = [];
 let endBatchStarted = 0;
 let endFlushScheduled = false;
 
@@ -85,7 +85,7 @@ let endFlushScheduled = false;
  * +67 % cache hits per second (tools/bench/analysis.md). An answer waits at most until
  * END_BATCH_MAX answers are queued or END_BATCH_HOLD_MS has passed since the first of them was.
  */
-export function endSoon(res: Ending, payload: string): void {
+export function endSoon(res: Ending, payload: string | Buffer): void {
   const now = performance.now();
   if (endBatch.length === 0) endBatchStarted = now;
   endBatch.push(res);
