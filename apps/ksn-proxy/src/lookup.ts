@@ -395,19 +395,49 @@ function jsonCategory(category: string): string {
   return text;
 }
 
-const VERDICT_INDEX: Record<LookupResult['verdict'], number> = {
-  clean: 0,
-  malicious: 1,
-  suspicious: 2,
-  adware: 3,
-  unknown: 4,
-};
-const DECISION_INDEX: Record<LookupResult['decision'], number> = { allow: 0, block: 1, audit: 2 };
-const SOURCE_INDEX: Record<LookupResult['source'], number> = { cache: 0, upstream: 1, override: 2, stale: 3 };
+// A result's verdict, decision and source by their place in the contract's lists. A switch
+// compares interned strings; a read of a record keyed by them (`VERDICT_INDEX[r.verdict]`)
+// sees many names at one place and takes V8's slow (megamorphic) path, 2 % of a batch.
+function verdictIndex(v: LookupResult['verdict']): number {
+  switch (v) {
+    case 'clean':
+      return 0;
+    case 'unknown':
+      return 1;
+    case 'malicious':
+      return 2;
+    case 'suspicious':
+      return 3;
+    case 'adware':
+      return 4;
+  }
+}
+function decisionIndex(d: LookupResult['decision']): number {
+  switch (d) {
+    case 'allow':
+      return 0;
+    case 'block':
+      return 1;
+    case 'audit':
+      return 2;
+  }
+}
+function sourceIndex(s: LookupResult['source']): number {
+  switch (s) {
+    case 'cache':
+      return 0;
+    case 'upstream':
+      return 1;
+    case 'override':
+      return 2;
+    case 'stale':
+      return 3;
+  }
+}
 /** `","verdict":"…","decision":"…","source":"…","ttl":` by verdict, decision and source, made once each. */
 const middles: string[] = [];
 function jsonMiddle(r: LookupResult): string {
-  const i = (VERDICT_INDEX[r.verdict] << 4) | (DECISION_INDEX[r.decision] << 2) | SOURCE_INDEX[r.source];
+  const i = (verdictIndex(r.verdict) << 4) | (decisionIndex(r.decision) << 2) | sourceIndex(r.source);
   let text = middles[i];
   if (text === undefined) {
     text = `","verdict":"${r.verdict}","decision":"${r.decision}","source":"${r.source}","ttl":`;
