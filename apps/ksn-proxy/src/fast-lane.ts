@@ -1,4 +1,4 @@
-import { endSoon, JSON_HEADERS, type Ending } from '@ksn/service-kit';
+import { endSoon, flatAscii, JSON_HEADERS, type Ending } from '@ksn/service-kit';
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -167,40 +167,52 @@ export function parseRequest(
   return { method, target, authorization, contentType, body: bytes.subarray(bodyStart, end), end };
 }
 
-/** The Date header's value, computed once a second (as node:http does). */
-let date = '';
-function httpDate(): string {
-  if (date === '') {
+/** The Date header's line, computed once a second (as node:http does). */
+let dateLine = '';
+function httpDateLine(): string {
+  if (dateLine === '') {
     const now = new Date();
-    date = now.toUTCString();
-    setTimeout(() => (date = ''), 1000 - now.getMilliseconds()).unref();
+    dateLine = flatAscii(`Date: ${now.toUTCString()}\r\n`);
+    setTimeout(() => (dateLine = ''), 1000 - now.getMilliseconds()).unref();
   }
-  return date;
+  return dateLine;
 }
 
 /** The last headers of an answer: the connection kept (for `keepAliveMs`) or closed. */
 export function connectionHeaders(keepAliveMs: number, close: boolean): string {
   return close
     ? 'Connection: close\r\n\r\n'
-    : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`;
+    : flatAscii(`Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`);
 }
 
-const CONTENT_TYPE = `content-type: ${JSON_HEADERS['content-type']}\r\n`;
-const CACHE_CONTROL = `cache-control: ${JSON_HEADERS['cache-control']}\r\n`;
+/** An answer's first lines up to its length, by status: `HTTP/1.1 200 OK\r\ncontent-type: …\r\ncontent-length: `. */
+const statusHeads = new Map<number, string>();
+function statusHead(status: number): string {
+  let head = statusHeads.get(status);
+  if (head === undefined) {
+    const reason = STATUS_CODES[status] ?? 'unknown';
+    head = flatAscii(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: ${JSON_HEADERS['content-type']}\r\ncontent-length: `,
+    );
+    statusHeads.set(status, head);
+  }
+  return head;
+}
+const AFTER_LENGTH = flatAscii(`\r\ncache-control: ${JSON_HEADERS['cache-control']}\r\n`);
 
 /**
  * A whole HTTP/1.1 answer, with the headers node:http's `sendJsonText` answers carry, in the
- * same order; `connection` from `connectionHeaders`.
+ * same order; `connection` from `connectionHeaders`. Written from flat pieces made once
+ * (`flatAscii`): the answer is copied out piece by piece.
  */
 export function serializeReply(reply: Reply, connection: string): string {
   let text =
-    `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? 'unknown'}\r\n` +
-    CONTENT_TYPE +
-    `content-length: ${reply.ascii === true ? reply.body.length : Buffer.byteLength(reply.body)}\r\n` +
-    CACHE_CONTROL;
+    statusHead(reply.status) +
+    (reply.ascii === true ? reply.body.length : Buffer.byteLength(reply.body)) +
+    AFTER_LENGTH;
   if (reply.headers !== undefined)
     for (const name in reply.headers) text += `${name}: ${reply.headers[name]}\r\n`;
-  return `${text}Date: ${httpDate()}\r\n${connection}${reply.body}`;
+  return text + httpDateLine() + connection + reply.body;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   type UpstreamVerdict,
 } from '@ksn/contracts';
 import { cloudAllowed, decide, type ObjectFacts } from '@ksn/policy-engine';
-import { HttpError } from '@ksn/service-kit';
+import { flatAscii, HttpError } from '@ksn/service-kit';
 import { packSha256, Sha256Reader, VerdictCache, type CachedVerdict } from './cache';
 import type { Caller } from './device-auth';
 import { overloaded, quotaExhausted } from './errors';
@@ -380,14 +380,6 @@ export function asciiJson(value: unknown): string {
 const jsonString = (s: string) => (PLAIN.test(s) ? `"${s}"` : asciiJson(s));
 
 /**
- * A copy of ASCII text `s` as one flat string. Text built by `+` or a template is a tree of its
- * pieces, and every answer that holds it copies the tree piece by piece when it is written: a
- * piece kept for many answers is made flat once. The middles and categories as templates made
- * a batch's answer 13 µs to build and write out; flat, 8 (tools/bench/analysis.md).
- */
-const flat = (s: string): string => Buffer.from(s, 'latin1').toString('latin1');
-
-/**
  * `,"category":"…"` by category: there are few, and the cache keeps each once (interned), so
  * the map finds them by a hash computed once. Cleared when full, never unbounded.
  */
@@ -397,7 +389,7 @@ function jsonCategory(category: string): string {
   let text = categoryJson.get(category);
   if (text === undefined) {
     if (categoryJson.size >= CATEGORY_JSON_MAX) categoryJson.clear();
-    text = flat(`,"category":${jsonString(category)}`);
+    text = flatAscii(`,"category":${jsonString(category)}`);
     categoryJson.set(category, text);
   }
   return text;
@@ -448,7 +440,7 @@ function jsonMiddle(r: LookupResult): string {
   const i = (verdictIndex(r.verdict) << 4) | (decisionIndex(r.decision) << 2) | sourceIndex(r.source);
   let text = middles[i];
   if (text === undefined) {
-    text = flat(`","verdict":"${r.verdict}","decision":"${r.decision}","source":"${r.source}","ttl":`);
+    text = flatAscii(`","verdict":"${r.verdict}","decision":"${r.decision}","source":"${r.source}","ttl":`);
     middles[i] = text;
   }
   return text;
