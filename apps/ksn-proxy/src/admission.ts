@@ -17,6 +17,8 @@ export const ADMISSION_POLICIES: readonly AdmissionPolicy[] = ['tinylfu', 'lru']
 
 const DEPTH = 4;
 const MAX_COUNT = 15;
+/** The highest `TinyLfu.frequency`: a saturated counter, and the doorkeeper's one. */
+export const MAX_FREQUENCY = MAX_COUNT + 1;
 // Odd 32-bit multipliers to derive the row indices from one string hash.
 const SEEDS = [0x97cb3127, 0xcc9e2d51, 0x1b873593, 0x85ebca6b] as const;
 

@@ -142,6 +142,26 @@ describe(VerdictCache.name, () => {
     expect(cache.size).toBe(3);
   });
 
+  it('with TinyLFU lets keys asked for as often as the sketch counts displace once-popular ones no longer asked for', () => {
+    // The cache full of keys asked for past the sketch's ceiling, then never again; new keys
+    // asked for as often must get in (a tie at the ceiling goes to the key asked for now),
+    // or nothing new is cached until the sketch ages.
+    const cache = new VerdictCache(options({ maxEntries: 50 }));
+    const key = (name: string, i: number) =>
+      `sha256:${hashString(`${name}${i}`).toString(16).padStart(64, '0')}`;
+    const ask = (k: string, times: number) => {
+      for (let i = 0; i < times; i++) if (cache.get(k) === undefined) cache.set(k, value());
+    };
+    // 1,400 accesses in all: the sketch ages only after 2,000 (40 per entry).
+    for (let i = 0; i < 50; i++) ask(key('old', i), 20);
+    expect(cache.size).toBe(50);
+    for (let i = 0; i < 20; i++) ask(key('new', i), 20);
+    for (let i = 0; i < 20; i++) expect(cache.peek(key('new', i))).toBeDefined();
+    // Below the ceiling a tie still keeps the cached key: once-asked keys do not churn the cache.
+    ask(key('once', 0), 1);
+    expect(cache.peek(key('once', 0))).toBeUndefined();
+  });
+
   it('is bounded by estimated bytes as well as entries', () => {
     const cache = new VerdictCache(options({ maxEntries: 1000, maxBytes: 2000, admission: 'lru' }));
     for (let i = 0; i < 100; i++) cache.set(`sha256:${i.toString(16).padStart(64, '0')}`, value());

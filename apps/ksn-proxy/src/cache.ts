@@ -1,6 +1,6 @@
 import type { Verdict } from '@ksn/contracts';
 import { LRUCache } from 'lru-cache';
-import { fmix32, hashString, TinyLfu, type AdmissionPolicy } from './admission';
+import { fmix32, hashString, MAX_FREQUENCY, TinyLfu, type AdmissionPolicy } from './admission';
 
 /** What the proxy remembers about an object. */
 export interface CachedVerdict {
@@ -188,7 +188,15 @@ export class VerdictCache {
       if (++sampled === VICTIM_SAMPLE) break;
     }
     if (victim === undefined) return true;
-    if (admission.frequency(keyHash(key)) <= victimFrequency) return false;
+    // A tie refuses the newcomer (two keys asked for once each: keep the one cached), except at
+    // the sketch's ceiling: past it the counts cannot tell the two apart, and the victim, least
+    // recently used, has not been asked for lately. Without this, keys that were very popular
+    // once and sit at the LRU end keep every new key out until the sketch ages (40 accesses per
+    // entry): in the benchmark's run after hits on 1,000 keys filled the cache, no new verdict
+    // was cached for minutes and serving stale answers failed (tools/bench/analysis.md).
+    const frequency = admission.frequency(keyHash(key));
+    if (frequency < victimFrequency || (frequency === victimFrequency && frequency < MAX_FREQUENCY))
+      return false;
     this.lru.delete(victim);
     this.opts.onEvict?.();
     return true;
