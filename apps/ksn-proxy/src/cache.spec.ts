@@ -162,6 +162,28 @@ describe(VerdictCache.name, () => {
     expect(cache.peek(key('once', 0))).toBeUndefined();
   });
 
+  it('with TinyLFU gives a victim that stays a second chance, so once-popular keys do not keep new ones out', () => {
+    // Forty keys asked for past the sketch's ceiling, then one-off keys filling the cache
+    // behind them: the popular forty sit at the LRU end, more than the victims sampled there.
+    // Newcomers asked for a few times must displace one-off keys, not meet the popular forty
+    // again and again (the sketch ages only after 4,000 accesses, 40 per entry).
+    const cache = new VerdictCache(options({ maxEntries: 100 }));
+    const key = (name: string, i: number) =>
+      `sha256:${hashString(`${name}${i}`).toString(16).padStart(64, '0')}`;
+    const ask = (k: string, times: number) => {
+      for (let i = 0; i < times; i++) if (cache.get(k) === undefined) cache.set(k, value());
+    };
+    for (let i = 0; i < 40; i++) ask(key('hot', i), 20);
+    for (let i = 0; i < 60; i++) ask(key('once', i), 1);
+    expect(cache.size).toBe(100);
+    for (let i = 0; i < 40; i++) ask(key('new', i), 3);
+    const cached = (name: string, n: number) =>
+      Array.from({ length: n }, (_, i) => key(name, i)).filter((k) => cache.peek(k) !== undefined).length;
+    // The first few newcomers give the popular keys their second chances and are refused.
+    expect(cached('new', 40)).toBeGreaterThanOrEqual(30);
+    expect(cached('hot', 40)).toBe(40);
+  });
+
   it('is bounded by estimated bytes as well as entries', () => {
     const cache = new VerdictCache(options({ maxEntries: 1000, maxBytes: 2000, admission: 'lru' }));
     for (let i = 0; i < 100; i++) cache.set(`sha256:${i.toString(16).padStart(64, '0')}`, value());

@@ -195,8 +195,14 @@ export class VerdictCache {
     // entry): in the benchmark's run after hits on 1,000 keys filled the cache, no new verdict
     // was cached for minutes and serving stale answers failed (tools/bench/analysis.md).
     const frequency = admission.frequency(keyHash(key));
-    if (frequency < victimFrequency || (frequency === victimFrequency && frequency < MAX_FREQUENCY))
+    if (frequency < victimFrequency || (frequency === victimFrequency && frequency < MAX_FREQUENCY)) {
+      // The victim stays, and moves to the most recently used end (a second chance, as in
+      // CLOCK): were it left at the LRU end, the next newcomers would meet it again and
+      // again, and a cache whose LRU end holds keys popular once but no longer asked for
+      // would admit nothing until the sketch ages (tools/bench/analysis.md, workload 6).
+      this.lru.get(victim);
       return false;
+    }
     this.lru.delete(victim);
     this.opts.onEvict?.();
     return true;
