@@ -190,10 +190,7 @@ export class VerdictCache {
     if (victim === undefined) return true;
     // A tie refuses the newcomer (two keys asked for once each: keep the one cached), except at
     // the sketch's ceiling: past it the counts cannot tell the two apart, and the victim, least
-    // recently used, has not been asked for lately. Without this, keys that were very popular
-    // once and sit at the LRU end keep every new key out until the sketch ages (40 accesses per
-    // entry): in the benchmark's run after hits on 1,000 keys filled the cache, no new verdict
-    // was cached for minutes and serving stale answers failed (tools/bench/analysis.md).
+    // recently used, has not been asked for lately.
     const frequency = admission.frequency(keyHash(key));
     if (frequency < victimFrequency || (frequency === victimFrequency && frequency < MAX_FREQUENCY)) {
       // The victim stays, and moves to the most recently used end (a second chance, as in
