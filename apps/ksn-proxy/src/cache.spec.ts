@@ -55,6 +55,14 @@ function hitRatio(cache: VerdictCache, trace: string[], warmup: number): number 
   return hits / (trace.length - warmup);
 }
 
+/** A distinct SHA-256 key per name and number. */
+const key = (name: string, i: number) => `sha256:${hashString(`${name}${i}`).toString(16).padStart(64, '0')}`;
+
+/** Asks `cache` for a key `times` times as the proxy does: get, and set on a miss. */
+const askFor = (cache: VerdictCache) => (k: string, times: number) => {
+  for (let i = 0; i < times; i++) if (cache.get(k) === undefined) cache.set(k, value());
+};
+
 describe(VerdictCache.name, () => {
   it('stores, answers and deletes verdicts with per-verdict freshness', () => {
     const cache = new VerdictCache(options());
@@ -147,11 +155,7 @@ describe(VerdictCache.name, () => {
     // asked for as often must get in (a tie at the ceiling goes to the key asked for now),
     // or nothing new is cached until the sketch ages.
     const cache = new VerdictCache(options({ maxEntries: 50 }));
-    const key = (name: string, i: number) =>
-      `sha256:${hashString(`${name}${i}`).toString(16).padStart(64, '0')}`;
-    const ask = (k: string, times: number) => {
-      for (let i = 0; i < times; i++) if (cache.get(k) === undefined) cache.set(k, value());
-    };
+    const ask = askFor(cache);
     // 1,400 accesses in all: the sketch ages only after 2,000 (40 per entry).
     for (let i = 0; i < 50; i++) ask(key('old', i), 20);
     expect(cache.size).toBe(50);
@@ -168,11 +172,7 @@ describe(VerdictCache.name, () => {
     // Newcomers asked for a few times must displace one-off keys, not meet the popular forty
     // again and again (the sketch ages only after 4,000 accesses, 40 per entry).
     const cache = new VerdictCache(options({ maxEntries: 100 }));
-    const key = (name: string, i: number) =>
-      `sha256:${hashString(`${name}${i}`).toString(16).padStart(64, '0')}`;
-    const ask = (k: string, times: number) => {
-      for (let i = 0; i < times; i++) if (cache.get(k) === undefined) cache.set(k, value());
-    };
+    const ask = askFor(cache);
     for (let i = 0; i < 40; i++) ask(key('hot', i), 20);
     for (let i = 0; i < 60; i++) ask(key('once', i), 1);
     expect(cache.size).toBe(100);
